@@ -1,0 +1,3 @@
+/* cli.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_cli;

@@ -1,0 +1,3 @@
+/* placeholder. */
+#include "config.h"
+typedef int kc_placeholder_cmd_db;

@@ -1,0 +1,3 @@
+/* output.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_output;

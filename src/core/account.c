@@ -1,0 +1,4 @@
+/* account.c: placeholder, being written. */
+#include "config.h"
+#include "account.h"
+typedef int kc_placeholder_account;

@@ -1,0 +1,4 @@
+/* account.h: placeholder, being written. */
+#ifndef KC_ACCOUNT_H
+#define KC_ACCOUNT_H
+#endif

@@ -1,0 +1,4 @@
+/* audit.h: placeholder, being written. */
+#ifndef KC_AUDIT_H
+#define KC_AUDIT_H
+#endif

@@ -1,0 +1,4 @@
+/* money.h: placeholder, being written. */
+#ifndef KC_MONEY_H
+#define KC_MONEY_H
+#endif

@@ -1,0 +1,4 @@
+/* paymethod.h: placeholder, being written. */
+#ifndef KC_PAYMETHOD_H
+#define KC_PAYMETHOD_H
+#endif

@@ -1,0 +1,4 @@
+/* staff.c: placeholder, being written. */
+#include "config.h"
+#include "staff.h"
+typedef int kc_placeholder_staff;

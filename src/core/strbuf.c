@@ -1,0 +1,4 @@
+/* strbuf.c: placeholder, being written. */
+#include "config.h"
+#include "strbuf.h"
+typedef int kc_placeholder_strbuf;

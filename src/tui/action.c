@@ -1,0 +1,3 @@
+/* action.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_action;

@@ -1,0 +1,3 @@
+/* form.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_form;

@@ -1,0 +1,3 @@
+/* input.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_input;

@@ -1,0 +1,3 @@
+/* keymap.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_keymap;

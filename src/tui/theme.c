@@ -1,0 +1,3 @@
+/* theme.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_theme;

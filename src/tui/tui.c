@@ -1,0 +1,3 @@
+/* tui.c: placeholder. */
+#include "config.h"
+typedef int kc_placeholder_tui;
