@@ -15,9 +15,9 @@
  *    daylight-saving change never adds or removes an hour.
  *  - Options: a struct calendar_options passed by pointer.  NULL means
  *    calendar_default_options().  The extra_holidays array is owned by the
- *    caller and must outlive the calls that use it.  Options that fail
- *    calendar_options_check() (no business weekday, empty hours) are
- *    replaced by the defaults, so no function can loop forever.
+ *    caller and must outlive the calls that use it.  The parts that fail
+ *    calendar_options_check() (no business weekday, empty or out-of-range
+ *    hours) are replaced by the defaults, so no function can loop forever.
  *  - Nothing here allocates, prints or fails: results are plain values.
  *    Holiday keys are static ASCII strings (stable: stored, used in files);
  *    display names are translated.
