@@ -6,7 +6,8 @@
  *    with STRBUF_INIT.  Its heap memory belongs to it until strbuf_free()
  *    or strbuf_detach().  `buf` is NULL until the first append; use
  *    strbuf_cstr() to read it, which never returns NULL.
- *  - Appends return false when memory (or size_t) runs out.  The failure is
+ *  - Appends return false when memory (or size_t) runs out, or when a
+ *    printf format cannot be converted.  The failure is
  *    sticky: every later append also returns false and changes nothing, so
  *    a caller may append many pieces and test only the last result (or
  *    strbuf_failed()).  The text already in the buffer stays valid (it is
