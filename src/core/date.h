@@ -15,7 +15,8 @@
  *  - Office time zone: one per process (the program is single-threaded).
  *    date_set_office_zone() sets the process TZ and calls tzset(); every
  *    local-time function first installs the default zone "America/Toronto" if
- *    no zone was set yet.  Converting an instant to local time is exact.
+ *    no zone was set yet (UTC if the tz database lacks it).  Converting an
+ *    instant to local time is exact.
  *    Converting a local wall time to an instant resolves the two DST cases:
  *      - a time that does not exist (spring-forward gap, 02:30 on the second
  *        Sunday of March in Toronto) is moved forward by the length of the gap
