@@ -109,7 +109,7 @@ struct kc_settings {
 	int64_t voipms_max_response_bytes; /* 1024..1073741824, default 64 MiB */
 	int voipms_timezone;            /* hours, -12..14, default -5 */
 	char voipms_currency[4];        /* 3 upper-case letters, default "CAD" */
-	char *voipms_conversion_rate;   /* as written (normalised), or NULL */
+	char *voipms_conversion_rate;   /* as written, or NULL */
 	int64_t voipms_conversion_rate_e8; /* rate in 10^-8 units; 0 when unset */
 
 	/* [office] */
