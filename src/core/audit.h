@@ -5,7 +5,10 @@
  * describes (the caller has called db_begin_write).  old_json/new_json are
  * JSON objects of the changed columns (either may be NULL), built by the
  * caller, e.g. with audit_json_*; the strings are copied by SQLite.
- * account_id ties the row to an account's history (HIS-2); 0 when none.
+ * account_id ties the row to an account's history (HIS-2); 0 when none
+ * (stored as NULL).  at = db_now_iso(), staff = db_staff().  Outside a
+ * write transaction: KC_ERR_INTERNAL, nothing written.  The table refuses
+ * UPDATE and DELETE (triggers), so a row once committed stays.
  */
 #ifndef KC_AUDIT_H
 #define KC_AUDIT_H
@@ -17,7 +20,9 @@ kc_status audit_record(kc_db *db, const char *entity, int64_t entity_id, int64_t
 	const char *action, const char *old_json, const char *new_json, kc_error *err);
 
 /* Small JSON object builder: audit_json_begin(sb) -> '{', then pairs, then
- * audit_json_end(sb) -> '}'.  Strings are escaped (quotes, control chars). */
+ * audit_json_end(sb) -> '}'.  Strings are escaped (quote, backslash,
+ * control chars as \u00XX; invalid UTF-8 bytes become \ufffd).  Memory
+ * failure is sticky in sb (strbuf_failed). */
 void audit_json_begin(strbuf *sb);
 void audit_json_str(strbuf *sb, const char *key, const char *value);   /* NULL -> null */
 void audit_json_int(strbuf *sb, const char *key, int64_t value);
@@ -31,8 +36,11 @@ struct audit_entry {
 void audit_entry_clear(struct audit_entry *e);
 
 /* Keyset page of the audit trail, newest first: rows with id < before_id
- * (0 = from the newest).  Filters may be NULL.  Fills up to max entries
- * (caller owns them; clear each with audit_entry_clear). */
+ * (0 = from the newest).  Filters may be NULL (entity_id 0): staff and
+ * entity match exactly; from_date/to_date are office days 'YYYY-MM-DD',
+ * both inclusive (KC_ERR_INVALID when not a date).  Fills up to max
+ * entries (caller owns them; clear each with audit_entry_clear); on error
+ * *n is 0 and nothing is left to free. */
 kc_status audit_page(kc_db *db, const char *staff, const char *entity, int64_t entity_id,
 	const char *from_date, const char *to_date, int64_t before_id,
 	struct audit_entry *out, size_t max, size_t *n, kc_error *err);
