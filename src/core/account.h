@@ -10,7 +10,9 @@
  *    and when, and nothing is written.
  *  - Read-only databases refuse every change with KC_ERR_PERM.
  *  - Strings in struct account / account_row are heap copies owned by the
- *    struct: release with account_clear() / account_rows_clear().
+ *    struct: release with account_clear() / account_rows_clear().  Functions
+ *    filling a struct account overwrite it without freeing: pass a zeroed
+ *    struct or one already cleared.
  *  - Dates are 'YYYY-MM-DD' office dates; instants ISO 8601 UTC.
  *  - Rule refusals (KC_ERR_RULE) name the rule id in the message.
  *
@@ -48,6 +50,17 @@ struct account {
 };
 void account_clear(struct account *a);
 
+/* True when s is valid UTF-8 without control characters (C0, DEL, C1) and
+ * holds at most max_chars characters (code points). */
+bool account_text_valid(const char *s, size_t max_chars);
+/* Translated display word for a status ("pending", ...); s itself if unknown. */
+const char *account_status_label(const char *status);
+/* Translated reasons (ACC-9 suspension, ACC-10 closure); s itself if unknown. */
+const char *account_suspend_reason_label(const char *reason);
+const char *account_close_reason_label(const char *reason);
+/* Translated name of a form field / accounts column ("holder" -> "holder"). */
+const char *account_column_label(const char *column);
+
 /* Fields staff type in; const pointers stay owned by the caller.  NULL or
  * "" means "not given" (defaults: language fr, kind business, term monthly,
  * delivery email, signed_on today). */
@@ -71,6 +84,9 @@ enum account_field {
 	ACCOUNT_FIELD_SIGNED_ON, ACCOUNT_FIELD_EXPECTED_USAGE
 };
 
+/* Translated name of a form field ("holder", "email address", ...). */
+const char *account_field_label(enum account_field f);
+
 /* Validates without touching the database; *bad_field says which field
  * (may be NULL).  creating=false skips holder. */
 kc_status account_validate(const struct account_fields *f, bool creating,
@@ -81,15 +97,40 @@ kc_status account_create(kc_db *db, const struct account_fields *f, int64_t *out
 /* Changes every given field except the holder (ACC-1: a holder given and
  * different is refused).  ACC-6 term rules apply.  On KC_ERR_CONFLICT,
  * *current (if not NULL) is filled with the row as it is now. */
+/* expected_version 0 = do not check.  Monthly -> annual is stored in
+ * next_term (applied at the next anniversary; for a pending account, at
+ * activation); annual -> monthly is refused (KC_ERR_RULE) until the annual
+ * term (term_started + 12 months) has ended; asking for the current term
+ * cancels a pending next_term.  Nothing changed = KC_OK, nothing written. */
 kc_status account_update(kc_db *db, int64_t id, int64_t expected_version,
 	const struct account_fields *f, struct account *current,
 	enum account_field *bad_field, kc_error *err);
 
 kc_status account_get(kc_db *db, int64_t id, struct account *out, kc_error *err);
-/* Resolves "42", "K-000042" or a voip.ms client id to an account id. */
+/* Resolves "42", "K-000042" (or "k-42") or a voip.ms client id to an
+ * account id.  Digits that are one account's id and another's voip.ms client
+ * are KC_ERR_INVALID (ambiguous: use the number). */
 kc_status account_resolve(kc_db *db, const char *ref, int64_t *id, kc_error *err);
 
-/* Lifecycle (ACC-3).  expected_version 0 = do not check. */
+/* Lifecycle (ACC-3).  expected_version 0 = do not check.  A step the
+ * status does not allow is KC_ERR_RULE naming ACC-3.
+ *  - activate: pending -> active.  welcome_call_date NULL/"" = today; it
+ *    may not be before signed_on (KC_ERR_INVALID).  Refused while high_risk
+ *    (ACC-11).  An annual term (or a pending switch to annual) starts then
+ *    (term_started = the welcome call).
+ *  - suspend: active -> suspended; reason overdue | chargeback |
+ *    reassessment | breach; note optional.  Adds a suspensions row.
+ *  - reinstate: suspended -> active when balance_cents <= 0 (BIL-6); ends
+ *    the open suspensions row.
+ *  - close: pending/active/suspended -> closed; reason law |
+ *    terms_violation | insolvency | harm | complaints | holder_request;
+ *    sets closed_on (today), closure_reason, reopen_barred; ends an open
+ *    suspension.  Nothing is deleted.
+ *  - reopen: closed -> active (pending if never activated) when
+ *    requested_by is the holder (case and spacing ignored), identity_check
+ *    has 3+ characters (stored in reopenings), the balance is paid and the
+ *    account is not barred (TRM-8); clears closed_on and closure_reason.
+ *  - set_high_risk: marks or clears ACC-11 (no change = nothing written). */
 kc_status account_activate(kc_db *db, int64_t id, int64_t expected_version,
 	const char *welcome_call_date, kc_error *err);          /* ACC-4, ACC-11 */
 kc_status account_suspend(kc_db *db, int64_t id, int64_t expected_version,
@@ -113,7 +154,11 @@ const char *account_consumer_warning(const struct account *a);
 void account_next_bill_date(const struct account *a, const char *today, bool thirty_days,
 	char buf[static 11]);
 
-/* Lists: keyset pagination, never the whole table. */
+/* Lists: keyset pagination, never the whole table.  Sorts follow the
+ * indexes: number; holder and company (case-insensitive, ASCII) then id;
+ * status then number; balance then id.  Search is a case-insensitive
+ * substring (% and _ literal) of number, holder, company, email, phone or
+ * voip.ms client; status an exact status. */
 enum account_sort {
 	ACCOUNT_SORT_NUMBER = 0, ACCOUNT_SORT_HOLDER, ACCOUNT_SORT_COMPANY,
 	ACCOUNT_SORT_STATUS, ACCOUNT_SORT_BALANCE
@@ -137,10 +182,13 @@ void account_rows_clear(struct account_row *rows, size_t n);
  * means "before the first" (forward) or "after the last" (backward). */
 struct account_cursor {
 	bool have;
-	char *key;
+	char *key;   /* row's sort_key */
+	char *key2;  /* row's number (the status sort's tie-breaker) */
 	int64_t num;
 	int64_t id;
 };
+/* Copies the row's position into c (freeing what c held; c must start
+ * zeroed).  On allocation failure c is left empty (have=false). */
 void account_cursor_set(struct account_cursor *c, const struct account_row *row);
 void account_cursor_clear(struct account_cursor *c);
 

@@ -8,7 +8,14 @@
  * The first method recorded becomes the default.  Removal keeps the row
  * (removed_at, reason: PAY-5 unauthorized use) and moves the default to the
  * oldest remaining method.  Each change is one transaction with its audit
- * row (entity "payment_method", actions paymethod.add/remove/default).
+ * row (entity "payment_method", actions paymethod.add/remove/default;
+ * the token is never copied into the audit trail).
+ *
+ * paymethod_add: kind visa | mastercard | cheque | wire (any case); cards
+ * need last4 (exactly 4 digits), cheque and wire take neither last4 nor
+ * expiry; expiry is YYYY-MM; token <= 128 characters, label <= 100; a token
+ * of only 3-4 digits is a security code (KC_ERR_RULE).  Removing or making
+ * default a removed method is KC_ERR_INVALID; unknown ids KC_ERR_NOT_FOUND.
  */
 #ifndef KC_PAYMETHOD_H
 #define KC_PAYMETHOD_H
