@@ -28,11 +28,12 @@ kc_setup() {
 	mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
 	KC_DB="$t/kc.sqlite"
 	export KC_DB
-	# French message catalog from the build tree, laid out as gettext wants.
-	if [ -f "$KC_TOP_BUILDDIR/po/fr.gmo" ]; then
+	# French message catalog compiled from the sources, laid out as gettext
+	# wants, so screens are tested against the current po/fr.po.
+	if command -v msgfmt >/dev/null 2>&1; then
 		mkdir -p "$t/locale/fr/LC_MESSAGES"
-		cp "$KC_TOP_BUILDDIR/po/fr.gmo" "$t/locale/fr/LC_MESSAGES/kenoconsole.mo"
-		export KENOCONSOLE_LOCALEDIR="$t/locale"
+		msgfmt -o "$t/locale/fr/LC_MESSAGES/kenoconsole.mo" "$KC_TOP_SRCDIR/po/fr.po" \
+			&& export KENOCONSOLE_LOCALEDIR="$t/locale"
 	fi
 }
 kc() { "$KC_BIN" -d "$KC_DB" "$@"; }
