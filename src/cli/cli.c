@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_billing.h"
 #include "demo.h"
 #include "kc.h"
 #include "strbuf.h"
@@ -25,6 +26,15 @@ CMD_TERMINATION(approve); CMD_TERMINATION(deny); CMD_TERMINATION(schedule);
 CMD_TERMINATION(end_service); CMD_TERMINATION(final_invoice);
 CMD_TERMINATION(transfer_request); CMD_TERMINATION(check); CMD_TERMINATION(transferred);
 CMD_TERMINATION(close);
+#define CMD_TICKET(name) \
+	int cmd_##name(struct cli_context *ctx, const struct cli_command *cmd, int argc, \
+		char **argv)
+CMD_TICKET(ticket_add); CMD_TICKET(ticket_list); CMD_TICKET(ticket_show);
+CMD_TICKET(ticket_reply); CMD_TICKET(ticket_note); CMD_TICKET(ticket_assign);
+CMD_TICKET(ticket_status); CMD_TICKET(ticket_priority); CMD_TICKET(ticket_log_time);
+CMD_TICKET(sla_credit_request); CMD_TICKET(sla_credit_list);
+int cmd_snapshot(struct cli_context *ctx, const struct cli_command *cmd, int argc,
+	char **argv);
 
 /* Every command, in the order help lists them. */
 static const struct cli_command commands[] = {
@@ -36,6 +46,9 @@ static const struct cli_command commands[] = {
 		STAFF_NONE, 0 },
 	{ "demo", cmd_demo, N_("Fill a new database with demo data"),
 		N_("[--accounts N] [--seed N]"), STAFF_ADMIN, CLI_CREATE | CLI_WRITES },
+	{ "snapshot", cmd_snapshot,
+		N_("Save a consistent copy of the database for offline review"),
+		N_("FILE [--account ID] [--force]"), STAFF_NONE, 0 },
 	{ "account add", cmd_account_add, N_("Register an account and print its number"),
 		N_("--holder NAME --email ADDRESS --province XX --level basic|fully_administered "
 		   "--voipms-client ID [--company NAME] [--phone PHONE] [--address ADDRESS] "
@@ -82,6 +95,49 @@ static const struct cli_command commands[] = {
 		N_("Withdraw a payment method"), N_("PMID --reason TEXT"), STAFF_AGENT, CLI_WRITES },
 	{ "account history", cmd_account_history, N_("An account's history, newest first"),
 		N_("ID [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "invoice run", cmd_invoice_run,
+		N_("Issue every invoice due (safe to repeat: nothing is issued twice)"),
+		N_("[--as-of DATE] [--dry-run] [--quiet]"), STAFF_BILLING, CLI_WRITES },
+	{ "invoice list", cmd_invoice_list, N_("List invoices"),
+		N_("[--status open|overdue|paid|credited] [--account ID] [--from DATE] [--to DATE] "
+		   "[--as-of DATE] [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "invoice show", cmd_invoice_show, N_("Show an invoice with its lines, taxes and payments"),
+		N_("N [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "invoice statement", cmd_invoice_statement,
+		N_("Print an invoice's statement in the customer's language"),
+		N_("N [--language fr|en]"), STAFF_NONE, 0 },
+	{ "overdue", cmd_overdue,
+		N_("Accounts with an invoice unpaid 11 days or more; --suspend suspends them"),
+		N_("[--as-of DATE] [--suspend] [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "payment add", cmd_payment_add,
+		N_("Record a payment: oldest invoices first, any excess kept as store credit"),
+		N_("--account ID --amount AMOUNT --method visa|mastercard|cheque|wire [--date DATE] "
+		   "[--reference TEXT] [--currency CODE --rate RATE] [--invoice N] "
+		   "[--wire-fee AMOUNT]"), STAFF_BILLING, CLI_WRITES },
+	{ "payment list", cmd_payment_list, N_("List payments"),
+		N_("[--account ID] [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "payment chargeback", cmd_payment_chargeback,
+		N_("Record a chargeback: fee, reassessment, suspension"),
+		N_("PAYMENT [--amount AMOUNT] [--date DATE]"), STAFF_BILLING, CLI_WRITES },
+	{ "payment refund", cmd_payment_refund,
+		N_("Record a refund (store credit, PayPal or cheque; never for non-use)"),
+		N_("--account ID --amount AMOUNT --to store_credit|paypal|cheque [--payment PAYMENT] "
+		   "[--unauthorized --paymethod PMID [--notified DATETIME]] [--grounds TEXT] "
+		   "[--note TEXT] [--date DATE]"), STAFF_BILLING, CLI_WRITES },
+	{ "credit add", cmd_credit_add, N_("Issue store credit (expires in two years)"),
+		N_("--account ID --amount AMOUNT [--source goodwill|sla|refund|overpayment] "
+		   "[--date DATE] [--note TEXT]"), STAFF_BILLING, CLI_WRITES },
+	{ "credit list", cmd_credit_list, N_("List an account's store credit"),
+		N_("--account ID [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "credit expire", cmd_credit_expire, N_("Expire store credit older than two years"),
+		N_("[--as-of DATE]"), STAFF_BILLING, CLI_WRITES },
+	{ "credit-note add", cmd_credit_note_add, N_("Issue a credit note on an invoice"),
+		N_("--invoice N --amount AMOUNT --reason TEXT [--tax AMOUNT] [--date DATE]"),
+		STAFF_BILLING, CLI_WRITES },
+	{ "dispute add", cmd_dispute_add,
+		N_("Record a billing dispute (out of time after 30 days)"),
+		N_("--account ID --transaction-date DATE --description TEXT [--received DATE] "
+		   "[--invoice N] [--payment PAYMENT] [--not-in-writing]"), STAFF_BILLING, CLI_WRITES },
 	{ "termination request", cmd_termination_request,
 		N_("Record a termination request (only the holder's is accepted)"),
 		N_("--account ID --requested-by NAME [--channel portal|written] [--expedite] "
@@ -119,6 +175,37 @@ static const struct cli_command commands[] = {
 	{ "termination close", cmd_termination_close,
 		N_("Close the account: forfeit credits, cancel SLA credits, void coupons"),
 		N_("N"), STAFF_ADMIN, CLI_WRITES },
+	{ "ticket add", cmd_ticket_add, N_("Open a support ticket and print its number"),
+		N_("--account ID --priority emergency|urgent|standard --subject TEXT "
+		   "[--received DATETIME] [--channel phone|email|portal|alarm] "
+		   "[--category support|maintenance|billing|consulting|third_party] "
+		   "[--window-start DATETIME --window-end DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket list", cmd_ticket_list,
+		N_("The ticket queue: breached first, unassigned first, by SLA deadline"),
+		N_("[--mine] [--unassigned] [--priority P] [--state STATE|all] [--account ID] "
+		   "[--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "ticket show", cmd_ticket_show, N_("Show a ticket with its SLA clock and history"),
+		N_("N [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "ticket reply", cmd_ticket_reply,
+		N_("Record a reply to the customer (the first one stops the SLA clock)"),
+		N_("N --text TEXT|--file FILE [--at DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket note", cmd_ticket_note, N_("Add an internal note to a ticket"),
+		N_("N --text TEXT|--file FILE [--at DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket assign", cmd_ticket_assign, N_("Assign a ticket to a staff member"),
+		N_("N USER|--none [--at DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket status", cmd_ticket_status, N_("Move a ticket to another state"),
+		N_("N open|waiting|resolved|closed [--at DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket priority", cmd_ticket_priority,
+		N_("Change a ticket's priority before its first response"),
+		N_("N emergency|urgent|standard [--at DATETIME]"), STAFF_AGENT, CLI_WRITES },
+	{ "ticket log-time", cmd_ticket_log_time, N_("Log time spent on a ticket"),
+		N_("N --minutes M [--date DATE] [--note TEXT] [--billable yes|no]"),
+		STAFF_AGENT, CLI_WRITES },
+	{ "sla-credit request", cmd_sla_credit_request,
+		N_("Request the SLA credit of a breached ticket"),
+		N_("--ticket N [--date DATE]"), STAFF_BILLING, CLI_WRITES },
+	{ "sla-credit list", cmd_sla_credit_list, N_("List SLA credit requests, newest first"),
+		N_("[--account ID] [--format text|csv|json]"), STAFF_NONE, 0 },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

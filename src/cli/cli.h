@@ -133,4 +133,11 @@ int cmd_account_paymethod_remove(struct cli_context *ctx, const struct cli_comma
 int cmd_account_history(struct cli_context *ctx, const struct cli_command *cmd, int argc,
 	char **argv);
 
+/* cmd_sync.c */
+int cmd_sync(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_sync_runs(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_usage_list(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
+int cmd_usage_summary(struct cli_context *ctx, const struct cli_command *cmd, int argc,
+	char **argv);
+
 #endif

@@ -67,7 +67,8 @@ static int resolve(struct cli_context *ctx, const char *ref, int64_t *id, char *
 {
 	kc_error err = KC_ERROR_INIT;
 	struct account a = { 0 };
-	if (account_resolve(ctx->db, ref, id, &err) != KC_OK || account_get(ctx->db, *id, &a, &err) != KC_OK)
+	if (account_resolve(ctx->db, ref, id, &err) != KC_OK ||
+	    account_get(ctx->db, *id, &a, &err) != KC_OK)
 		return fail(&err);
 	*number = a.number;
 	a.number = NULL;
@@ -361,7 +362,8 @@ int cmd_usage_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 		return st;
 	enum output_format fmt;
 	int64_t limit;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 || (st = parse_limit(cmd, limit_s, &limit)) >= 0 ||
+	if ((st = parse_format(cmd, format, &fmt)) >= 0 ||
+	    (st = parse_limit(cmd, limit_s, &limit)) >= 0 ||
 	    (st = check_date(cmd, "from", from)) >= 0 || (st = check_date(cmd, "to", to)) >= 0)
 		return st;
 	if (!account)

@@ -95,8 +95,8 @@ static const char *const sql_text[S_COUNT] = {
 		"  WHERE i.account_id = a.id AND i.cycle_key GLOB 'c[0-9][0-9][0-9][0-9]'"
 		"  ORDER BY i.cycle_key DESC LIMIT 1)"
 		" FROM accounts a WHERE a.id > ?1 AND a.welcome_call IS NOT NULL"
-		" AND a.welcome_call <= ?2 AND a.status IN ('active', 'suspended')"
-		" ORDER BY a.id LIMIT ?3",
+		" AND a.welcome_call <= ?2 AND +a.status IN ('active', 'suspended')"
+		" ORDER BY a.id LIMIT ?3", /* +: walk the rowid, never sort by status */
 	[S_ACCOUNT_LOAD] =
 		"SELECT welcome_call, status, province, language, level, term, term_started,"
 		" next_term, expected_usage_cents, number FROM accounts WHERE id = ?1",

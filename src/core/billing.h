@@ -17,6 +17,7 @@
  *        of the first cycle; add-ons, usage, consulting and fees start on
  *        cycle 1.  An account whose annual term starts at the welcome call
  *        also gets the support of cycles 1..11 on it (see below).
+ *      Line descriptions are written in the account's language (fr/en).
  *      cycle n >= 1 (kind "regular", BIL-3): support for the coming cycle
  *        at the price in effect on the bill date (service_prices, PRC-1);
  *        add-ons active on the bill date (addon_prices); usage recorded
@@ -30,9 +31,11 @@
  *    at the price of the day the 12 cycles start; no support line until
  *    they are used up.  The invoice's period_end records how far support is
  *    paid, and support is charged only for a cycle not covered yet, so a
- *    term switch never bills a cycle twice.  A pending monthly -> annual
- *    switch (accounts.next_term) takes effect at the first anniversary the
- *    run reaches (term, term_started updated with an audit row).
+ *    term switch never bills a cycle twice; a prepaid cycle gets a zero
+ *    support line saying so (every invoice has at least one line).  A
+ *    pending monthly -> annual switch (accounts.next_term) takes effect at
+ *    the first anniversary the run reaches (term, term_started updated with
+ *    an audit row "account.term").
  *  - Coupons (PRC-2): an active non-recurring coupon applies to the first
  *    invoice only; a recurring one to each invoice while cycles_left > 0.
  *    A coupon never takes the taxable subtotal below zero.  Coupons are

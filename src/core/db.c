@@ -514,16 +514,24 @@ kc_status db_check_integrity(kc_db *db, bool full, kc_error *err)
 		return s;
 	}
 	strbuf problems = STRBUF_INIT;
+	bool unreadable = false;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (t && strcmp(t, "ok") != 0) {
-			if (problems.len)
-				strbuf_append(&problems, "; ");
-			strbuf_append(&problems, t);
-		}
+		if (!t || strcmp(t, "ok") == 0)
+			continue;
+		/* A page that cannot be read is an I/O failure of the disk, not
+		 * damage in the file: say so rather than list SQLite's report. */
+		if (strstr(t, "unable to get the page"))
+			unreadable = true;
+		if (problems.len)
+			strbuf_append(&problems, "; ");
+		for (const char *c = t; *c; c++) /* one line per message */
+			strbuf_appendc(&problems, *c == '\n' ? ' ' : *c);
 	}
-	if (rc != SQLITE_DONE) {
+	if (unreadable) {
+		s = db_fail(db, SQLITE_IOERR, err);
+	} else if (rc != SQLITE_DONE) {
 		int code = sqlite3_extended_errcode(db->h) & 0xFF;
 		if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
 			s = kc_error_set(err, KC_ERR_DB,

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "account.h"
+#include "billing.h"
 #include "date.h"
 #include "demo.h"
 #include "money.h"
 #include "paymethod.h"
 #include "strbuf.h"
+#include "sync.h"
 #include "termination.h"
 #include "ticket.h"
 
@@ -567,6 +569,32 @@ static kc_status tickets_one(struct demo_run *run, int64_t i, kc_error *err)
 	return ticket_demo_account(run->db, rng_next(&r), run->acct[i].id, i, err);
 }
 
+/* Billing (BIL, PAY): invoices from the welcome call to today, payments,
+ * a few chargebacks and disputes, see billing_demo_account(). */
+static kc_status billing_one(struct demo_run *run, int64_t i, kc_error *err)
+{
+	const struct demo_account *a = &run->acct[i];
+	if (a->state != DEMO_ACTIVE && a->state != DEMO_SUSPENDED)
+		return KC_OK;
+	demo_rng r = rng_for(run->seed, 5, i);
+	return billing_demo_account(run->db, rng_next(&r), a->id, date_civil_from_days(run->today),
+		err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* voip.ms usage: made-up CDR answers through the real parser and import.  */
+
+static kc_status usage_one(struct demo_run *run, int64_t i, kc_error *err)
+{
+	const struct demo_account *a = &run->acct[i];
+	if (a->state == DEMO_PENDING)
+		return KC_OK;
+	demo_rng r = rng_for(run->seed, 10, i); /* stream 10: usage */
+	int64_t first = a->welcome_day > run->today - 60 ? a->welcome_day : run->today - 60;
+	return sync_demo_usage(run->db, a->id, rng_next(&r), date_civil_from_days(first),
+		date_civil_from_days(run->today), err);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The steps, run in order over every account.                             */
 
@@ -579,7 +607,9 @@ static const struct demo_step {
 	{ N_("Accounts"), create_one },
 	{ N_("Payment methods"), paymethods_one },
 	{ N_("Account lifecycle"), lifecycle_one },
+	{ N_("voip.ms usage"), usage_one },
 	{ N_("Tickets"), tickets_one },
+	{ N_("Billing history"), billing_one },
 	{ N_("Terminations"), terminations_one },
 };
 

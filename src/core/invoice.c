@@ -432,7 +432,7 @@ kc_status invoice_resolve(kc_db *db, const char *ref, int64_t *number, int64_t *
 /* Statement (BIL-9)                                                       */
 
 #define STATEMENT_WIDTH 72
-#define LABEL_WIDTH 26
+#define LABEL_WIDTH 32
 
 /* Display width of UTF-8 text: one column per code point (the statement's
  * text is Latin script; continuation bytes do not count). */

@@ -23,8 +23,12 @@
  *  - Statements (BIL-9) are customer documents in the customer's language,
  *    whatever the staff member's locale: their fixed labels come from a
  *    small built-in French/English table (invoice_doc_label), not from
- *    gettext, so a statement never depends on which locales are installed.
- *    Staff-facing messages (errors) still go through gettext.
+ *    gettext, so a statement never depends on which locales are installed
+ *    and core never touches setlocale().  Staff-facing messages (errors)
+ *    still go through gettext.  Line descriptions are written once, at
+ *    issue, in the invoice's language (lines are immutable, BIL-5); a
+ *    statement asked for in the other language translates every label but
+ *    shows those descriptions as issued.
  *  - Errors: KC_ERR_NOT_FOUND (no such invoice), KC_ERR_INVALID (bad
  *    filter), KC_ERR_DB, KC_ERR_NOMEM.
  */

@@ -61,15 +61,16 @@ kc_status overdue_page(kc_db *db, const char *as_of, int64_t after_account_id,
 	 * that account's invoices (index invoices_account).  An account owing
 	 * nothing overall is not eligible, whatever its invoices say; the unary
 	 * + keeps SQLite from using accounts_balance, which would sort every
-	 * owing account before returning the first page. */
+	 * owing account before returning the first page; +i.status keeps the
+	 * subqueries on invoices_account rather than every open invoice. */
 	rc = db_prepare(db,
 		"SELECT a.id, a.number, a.holder, a.status, a.balance_cents,"
 		" (SELECT min(i.invoice_date) FROM invoices i WHERE i.account_id = a.id"
-		"   AND i.status = 'open' AND i.invoice_date <= ?2) AS oldest,"
+		"   AND +i.status = 'open' AND i.invoice_date <= ?2) AS oldest,"
 		" (SELECT count(*) FROM invoices i WHERE i.account_id = a.id"
-		"   AND i.status = 'open' AND i.invoice_date <= ?2),"
+		"   AND +i.status = 'open' AND i.invoice_date <= ?2),"
 		" (SELECT sum(i.total_cents - i.paid_cents - i.credited_cents) FROM invoices i"
-		"   WHERE i.account_id = a.id AND i.status = 'open' AND i.invoice_date <= ?2)"
+		"   WHERE i.account_id = a.id AND +i.status = 'open' AND i.invoice_date <= ?2)"
 		" FROM accounts a WHERE a.id > ?1 AND a.status <> 'closed' AND +a.balance_cents > 0"
 		" AND oldest IS NOT NULL ORDER BY a.id LIMIT ?3", &st, err);
 	if (rc != KC_OK)
@@ -117,7 +118,7 @@ kc_status overdue_account_eligible(kc_db *db, int64_t account_id, const char *as
 		return rc;
 	sqlite3_stmt *st;
 	rc = db_prepare(db,
-		"SELECT EXISTS (SELECT 1 FROM invoices WHERE account_id = ?1 AND status = 'open'"
+		"SELECT EXISTS (SELECT 1 FROM invoices WHERE account_id = ?1 AND +status = 'open'"
 		" AND invoice_date <= ?2)", &st, err);
 	if (rc != KC_OK)
 		return rc;

@@ -357,7 +357,7 @@ static kc_status allocate(kc_db *db, const struct payment_input *in, int64_t pay
 		sqlite3_stmt *st;
 		rc = db_prepare(db,
 			"SELECT id, total_cents - paid_cents - credited_cents FROM invoices"
-			" WHERE account_id = ?1 AND status = 'open'"
+			" WHERE account_id = ?1 AND +status = 'open'" /* index invoices_account */
 			" ORDER BY invoice_date, number LIMIT 1", &st, err);
 		if (rc != KC_OK)
 			break;

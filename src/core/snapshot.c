@@ -262,16 +262,21 @@ static kc_status copy_pages(struct job *j, kc_error *err)
 	return s;
 }
 
-/* The copy takes the source's WAL flag; it must stand alone. */
+/*
+ * The copy takes the source's WAL flag; it must stand alone.  The switch
+ * rewrites the header when the statement ends, after its one row: it is
+ * run to the end, or a failed write there would go unseen.
+ */
 static kc_status set_delete_journal(struct job *j, kc_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(j->dst, "PRAGMA journal_mode = DELETE", -1, &st, NULL) != SQLITE_OK)
 		return dst_fail(j, err);
-	int rc = sqlite3_step(st);
-	bool ok = rc == SQLITE_ROW &&
-		  sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
-	kc_status s = rc == SQLITE_ROW ? KC_OK : dst_fail(j, err);
+	bool ok = false;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ok = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
+	kc_status s = rc == SQLITE_DONE ? KC_OK : dst_fail(j, err);
 	sqlite3_finalize(st);
 	if (s == KC_OK && !ok)
 		s = kc_error_set(err, KC_ERR_DB,
@@ -524,20 +529,21 @@ static kc_status close_dst(struct job *j, kc_error *err)
 	return KC_OK;
 }
 
-static kc_status fsync_path(const char *path, bool dir, kc_error *err)
+/* fsync() of path (a folder when dir); the message names the copy. */
+static kc_status fsync_path(const char *path, bool dir, const char *dest, kc_error *err)
 {
 	int fd = open(path, O_RDONLY | (dir ? O_DIRECTORY : 0));
-	if (fd < 0)
-		return kc_error_set(err, KC_ERR_IO, _("Cannot read %s: %s."), path, strerror(errno));
-	int rc = fsync(fd);
+	int rc = fd < 0 ? -1 : fsync(fd);
 	int e = errno;
-	close(fd);
-	/* Some file systems cannot sync a folder; the file itself is synced. */
-	if (rc != 0 && !(dir && (e == EINVAL || e == ENOTSUP)))
-		return e == ENOSPC ? kc_error_set(err, KC_ERR_IO, _("Disk full: nothing was saved."))
-				   : kc_error_set(err, KC_ERR_IO, _("Cannot save %s to disk: %s."), path,
-					     strerror(e));
-	return KC_OK;
+	if (fd >= 0)
+		close(fd);
+	/* Some file systems cannot sync a folder; the file itself was synced. */
+	if (rc == 0 || (dir && (e == EINVAL || e == ENOTSUP)))
+		return KC_OK;
+	if (e == ENOSPC)
+		return kc_error_set(err, KC_ERR_IO, _("Disk full: nothing was saved."));
+	return kc_error_set(err, KC_ERR_IO, _("Cannot save the copy %s to disk: %s; nothing was written."),
+		dest, strerror(e));
 }
 
 /* Opens the copy as kenoconsole will: header, schema, quick_check. */
@@ -547,10 +553,10 @@ static kc_status verify(struct job *j, kc_error *err)
 	kc_db *copy = NULL;
 	kc_status s = db_open(&o, &copy, err);
 	if (s == KC_OK && strcmp(db_journal_mode(copy), "delete") != 0)
-		s = kc_error_set(err, KC_ERR_DB, _("The copy %s is still in %s mode; nothing was written."),
+		s = kc_error_set(err, KC_ERR_DB, _("The copy %s is still in %s journal mode."),
 			j->dest, db_journal_mode(copy));
 	if (s == KC_OK && db_schema_version(copy) != db_schema_version(j->src))
-		s = kc_error_set(err, KC_ERR_DB, _("The copy %s has another schema version; nothing was written."),
+		s = kc_error_set(err, KC_ERR_DB, _("The copy %s has another schema version."),
 			j->dest);
 	if (s == KC_OK)
 		s = db_query_int(copy, "SELECT count(*) FROM accounts", &j->info.accounts, err);
@@ -589,6 +595,21 @@ static kc_status publish(struct job *j, kc_error *err)
 	return KC_OK;
 }
 
+/*
+ * After publication: a copy whose name may not survive a power cut is
+ * taken back, so that a failure always means "no new file".
+ */
+static kc_status sync_folder(struct job *j, kc_error *err)
+{
+	char *dir = dir_of(j->dest);
+	kc_status s = dir ? fsync_path(dir, true, j->dest, err)
+			  : kc_error_set(err, KC_ERR_NOMEM, _("Out of memory."));
+	free(dir);
+	if (s != KC_OK)
+		unlink(j->dest);
+	return s;
+}
+
 static kc_status build(struct job *j, kc_error *err)
 {
 	kc_status s = make_tmp(j, err);
@@ -601,7 +622,7 @@ static kc_status build(struct job *j, kc_error *err)
 	if (s == KC_OK)
 		s = close_dst(j, err);
 	if (s == KC_OK)
-		s = fsync_path(j->tmp, false, err);
+		s = fsync_path(j->tmp, false, j->dest, err);
 	if (s == KC_OK)
 		s = verify(j, err);
 	return s;
@@ -630,10 +651,8 @@ kc_status snapshot_create(kc_db *src, const char *dest, const struct snapshot_op
 		s = build(&j, err);
 	if (s == KC_OK)
 		s = publish(&j, err);
-	char *dir = s == KC_OK ? dir_of(dest) : NULL;
 	if (s == KC_OK)
-		s = dir ? fsync_path(dir, true, err) : kc_error_set(err, KC_ERR_NOMEM, _("Out of memory."));
-	free(dir);
+		s = sync_folder(&j, err);
 	if (j.dst)
 		sqlite3_close(j.dst);
 	if (j.tmp) {

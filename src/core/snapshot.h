@@ -20,7 +20,10 @@
  *    fsync()ed, verified by opening it with db_open() read-only
  *    (application_id, schema version, quick_check, journal mode), then
  *    published under dest atomically, and the folder is fsync()ed.  Any
- *    failure removes the temporary file: dest is then untouched.
+ *    failure removes the temporary file: dest is then untouched.  Only a
+ *    failure of that last folder fsync() comes after publication: the new
+ *    dest is then removed again (so a failure always means "no new copy";
+ *    with force, the file it replaced is gone too).
  *  - Publishing: without force, dest must not exist (checked first, and
  *    again atomically by link(), so a file made meanwhile is never
  *    replaced; on a file system without hard links, by a check just before

@@ -160,6 +160,32 @@ static kc_instant wall_to_instant(struct offset_cache *c, kc_instant wall)
 	return wall - first;
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" like date_instant_format(), without printf: it
+ * runs once per imported call. */
+static void put_digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+static void format_instant(kc_instant t, char buf[static DATE_INSTANT_BUFSZ])
+{
+	kc_local u = date_instant_to_utc(t);
+	if (u.date.year < 0 || u.date.year > 9999) {
+		date_instant_format(t, buf);
+		return;
+	}
+	memcpy(buf, "0000-00-00T00:00:00Z", 21);
+	put_digits(buf, u.date.year, 4);
+	put_digits(buf + 5, u.date.month, 2);
+	put_digits(buf + 8, u.date.day, 2);
+	put_digits(buf + 11, u.hour, 2);
+	put_digits(buf + 14, u.min, 2);
+	put_digits(buf + 17, u.sec, 2);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Import of one answer (the upsert).                                      */
 
@@ -342,7 +368,7 @@ static kc_status upsert(struct import *im, const struct cdr_row *row)
 	kc_local wl = { { w->year, w->month, w->day }, w->hour, w->minute, w->second };
 	kc_instant t = wall_to_instant(&im->cache, date_instant_from_utc(wl) - im->shift_s);
 	char started[DATE_INSTANT_BUFSZ];
-	date_instant_format(t, started);
+	format_instant(t, started);
 
 	int64_t cost = row->total_units8;
 	if (im->rate_e8 && !money_mul_rate(row->total_units8, im->rate_e8, CDR_UNITS8_PER_UNIT,
@@ -468,7 +494,8 @@ static kc_status client_of(kc_db *db, int64_t account_id, char **client, kc_erro
 	if (r == SQLITE_ROW)
 		rc = (*client = kc_strdup((const char *)sqlite3_column_text(q, 0))) ? KC_OK : nomem(err);
 	else if (r == SQLITE_DONE)
-		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %" PRId64), account_id);
+		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %lld"),
+			(long long)account_id);
 	else
 		rc = db_fail(db, r, err);
 	db_finalize(db, &q);
@@ -698,7 +725,7 @@ static kc_status acct_load(kc_db *db, int64_t id, struct acct *a, kc_error *err)
 		a->watermark = col_dup(st, 4, &oom);
 		rc = oom ? nomem(err) : KC_OK;
 	} else if (r == SQLITE_DONE) {
-		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %" PRId64), id);
+		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %lld"), (long long)id);
 	} else {
 		rc = db_fail(db, r, err);
 	}
@@ -787,6 +814,7 @@ static kc_status run_window(struct run *run, const struct acct *a, int64_t run_i
 	im->err = err;
 	run->w_from = from;
 	run->w_to = to;
+	run_tick(run, NULL); /* shows the window while its request waits */
 	kc_status rc = voipms_get_reseller_cdr(&run->cfg, a->client, from, to, import_row, im,
 		NULL, fk, err);
 	import_unzone(im);
@@ -963,6 +991,10 @@ static kc_status sync_page(struct run *run, const int64_t *ids, size_t n, const 
 {
 	kc_status rc = KC_OK;
 	for (size_t i = 0; i < n && rc == KC_OK && !run->rep->stopped; i++) {
+		if (run->stop && *run->stop) { /* before the next account's run row */
+			run->rep->stopped = true;
+			break;
+		}
 		bool go_on = false;
 		rc = sync_one(run, ids[i], from, to, &go_on, err);
 		run->accounts_done++;

@@ -39,9 +39,10 @@
  *    recorded); each cost is converted exactly with one rounding (half away
  *    from zero) to 10^-8 CAD, and the row keeps the currency and the rate as
  *    an exact decimal text (PAY-2).
- *  - Stop: *stop (may be NULL) is read before each window; when non-zero
- *    the sync ends with status "stopped" (KC_ERR_INTERNAL is not used:
- *    sync_* return KC_OK and report->stopped is set).
+ *  - Stop: *stop (may be NULL; a signal handler may set it) is read before
+ *    each window and each account.  When non-zero, the sync ends there: the
+ *    run is recorded "stopped", report->stopped is set and the result is
+ *    KC_OK (the windows done are kept).
  *  - Errors: KC_ERR_NET (voip.ms failure; report->failure says which kind,
  *    the message names the cause and the account, never the password, the
  *    user name or the url), KC_ERR_INVALID (bad dates, unknown client id,

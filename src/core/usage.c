@@ -253,7 +253,8 @@ static kc_status welcome_of(kc_db *db, int64_t account_id, bool *have, kc_date *
 		const char *w = (const char *)sqlite3_column_text(st, 0);
 		*have = w && date_parse(w, welcome, NULL) == KC_OK;
 	} else if (r == SQLITE_DONE) {
-		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %" PRId64), account_id);
+		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %lld"),
+			(long long)account_id);
 	} else {
 		rc = db_fail(db, r, err);
 	}

@@ -159,7 +159,7 @@ concurrent() { # $1: label; environment decides the journal
 		case " $seen " in *" $pairs "*) ;; *) seen="$seen $pairs";; esac
 		k=$((k + 1))
 	done
-	[ "$(echo $seen | wc -w)" -ge 2 ] || fail "$1: the snapshots were not taken during the writes ($seen)"
+	[ "$(echo "$seen" | wc -w)" -ge 2 ] || fail "$1: the snapshots were not taken during the writes ($seen)"
 	echo "ok - $1: $n snapshots taken during 80 writes, each consistent (pairs:$seen)"
 	assert_eq "$1: the last write is in the database" "40" \
 		"$(sql "$t/$db" "SELECT next_value - 1 FROM sequences WHERE name = 'snaptest'")"

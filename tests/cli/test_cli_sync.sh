@@ -180,7 +180,7 @@ for db in "$ref_db" "$kill_db"; do
 		--level basic --voipms-client 100001 --signed-on 2024-12-01 >/dev/null || fail "add"
 done
 "$KC_BIN" -d "$ref_db" sync --account 1 --from 2025-01-01 --to 2025-04-15 >/dev/null || fail "reference sync"
-control "fault=slow&arg=1"
+control "fault=slow&arg=2"
 "$KC_BIN" -d "$kill_db" sync --account 1 --from 2025-01-01 --to 2025-04-15 >/dev/null 2>&1 &
 sync_pid=$!
 i=0

@@ -111,7 +111,7 @@ for t in $targets; do
 	fi
 	bin=$out/fuzz_$t
 	echo "== fuzz_$t: building"
-	# shellcheck disable=SC2086 # word lists on purpose
+	# shellcheck disable=SC2086,SC2046 # word lists on purpose
 	if ! "$cc" $cflags -o "$bin" "$here/fuzz_$t.c" $src $(libs "$t") 2>"$out/build_$t.log"; then
 		cat "$out/build_$t.log" >&2
 		echo "FAIL: fuzz_$t does not build" >&2

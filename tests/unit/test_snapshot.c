@@ -332,6 +332,7 @@ static void test_HIS2_account_copy_holds_one_account_and_its_history(void **stat
 	char *other_holder = raw_text(src_path, "SELECT holder FROM accounts WHERE id = 2");
 	char *other_email = raw_text(src_path, "SELECT email FROM accounts WHERE id = 2");
 	int64_t history = raw_int(src_path, "SELECT count(*) FROM audit WHERE account_id = 1");
+	int64_t source_lines = raw_int(src_path, "SELECT count(*) FROM invoice_lines");
 	int64_t triggers = raw_int(src_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'");
 	assert_true(history >= 2);
 	assert_true(triggers >= 8);
@@ -379,7 +380,7 @@ static void test_HIS2_account_copy_holds_one_account_and_its_history(void **stat
 			fail_msg("%s: %lld in the copy, %lld of account 1 in the source", same[i].copy,
 				(long long)raw_int(out, same[i].copy),
 				(long long)raw_int(src_path, same[i].source));
-	assert_int_equal(raw_int(out, "SELECT count(*) FROM invoice_lines"), 1);
+	assert_int_equal(raw_int(out, "SELECT count(*) FROM invoice_lines WHERE invoice_id = 901"), 1);
 	assert_int_equal(raw_int(out, "SELECT count(*) FROM invoice_taxes WHERE invoice_id = 901"), 2);
 	assert_int_equal(raw_int(out, "SELECT count(*) FROM ticket_events WHERE ticket_id = 901"), 1);
 	/* The all-accounts sync run its calls came with stays; account 2's goes. */
@@ -413,7 +414,7 @@ static void test_HIS2_account_copy_holds_one_account_and_its_history(void **stat
 
 	/* The source is unchanged. */
 	assert_int_equal(raw_int(src_path, "SELECT count(*) FROM accounts"), DEMO_ACCOUNTS);
-	assert_int_equal(raw_int(src_path, "SELECT count(*) FROM invoice_lines"), 2);
+	assert_int_equal(raw_int(src_path, "SELECT count(*) FROM invoice_lines"), source_lines);
 
 	free(other_holder);
 	free(other_email);
