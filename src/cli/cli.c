@@ -14,27 +14,7 @@
 #include "kc.h"
 #include "strbuf.h"
 
-static int cmd_help(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-
-/* cmd_termination.c (termination.h); to move into cli.h with the others. */
-#define CMD_TERMINATION(name) \
-	int cmd_termination_##name(struct cli_context *ctx, const struct cli_command *cmd, \
-		int argc, char **argv)
-CMD_TERMINATION(request); CMD_TERMINATION(list); CMD_TERMINATION(show);
-CMD_TERMINATION(approve); CMD_TERMINATION(deny); CMD_TERMINATION(schedule);
-CMD_TERMINATION(end_service); CMD_TERMINATION(final_invoice);
-CMD_TERMINATION(transfer_request); CMD_TERMINATION(check); CMD_TERMINATION(transferred);
-CMD_TERMINATION(close);
-#define CMD_TICKET(name) \
-	int cmd_##name(struct cli_context *ctx, const struct cli_command *cmd, int argc, \
-		char **argv)
-CMD_TICKET(ticket_add); CMD_TICKET(ticket_list); CMD_TICKET(ticket_show);
-CMD_TICKET(ticket_reply); CMD_TICKET(ticket_note); CMD_TICKET(ticket_assign);
-CMD_TICKET(ticket_status); CMD_TICKET(ticket_priority); CMD_TICKET(ticket_log_time);
-CMD_TICKET(sla_credit_request); CMD_TICKET(sla_credit_list);
-int cmd_snapshot(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
+static CLI_HANDLER(cmd_help);
 
 /* Every command, in the order help lists them. */
 static const struct cli_command commands[] = {
@@ -206,6 +186,16 @@ static const struct cli_command commands[] = {
 		N_("--ticket N [--date DATE]"), STAFF_BILLING, CLI_WRITES },
 	{ "sla-credit list", cmd_sla_credit_list, N_("List SLA credit requests, newest first"),
 		N_("[--account ID] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "sync", cmd_sync, N_("Fetch voip.ms usage (calls) into the database"),
+		N_("[--account ID | --all] [--from DATE] [--to DATE]"), STAFF_BILLING, CLI_WRITES },
+	{ "sync runs", cmd_sync_runs, N_("An account's usage syncs, newest first"),
+		N_("--account ID [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	{ "usage list", cmd_usage_list, N_("List an account's calls"),
+		N_("--account ID [--from DATE] [--to DATE] [--limit N] [--format text|csv|json]"),
+		STAFF_NONE, 0 },
+	{ "usage summary", cmd_usage_summary,
+		N_("An account's usage per billing cycle, invoiced and pending"),
+		N_("--account ID [--format text|csv|json]"), STAFF_NONE, 0 },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -104,40 +104,68 @@ int cli_finish_output(int status);
 
 /* --- the commands ----------------------------------------------------- */
 
+/* Declares (or defines) a command handler: every handler has this one
+ * signature, the cli_handler type the table in cli.c holds.  Each area
+ * lists its handlers here or in its own header (cmd_billing.h). */
+#define CLI_HANDLER(name) \
+	int name(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv)
+
 /* cmd_db.c */
-int cmd_init(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_check(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_demo(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
+CLI_HANDLER(cmd_init);
+CLI_HANDLER(cmd_check);
+CLI_HANDLER(cmd_demo);
+
+/* cmd_snapshot.c */
+CLI_HANDLER(cmd_snapshot);
 
 /* cmd_account.c */
-int cmd_account_add(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_account_list(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_account_show(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_account_edit(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_account_activate(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_suspend(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_reinstate(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_close(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_reopen(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_high_risk(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_paymethod_add(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_account_paymethod_remove(struct cli_context *ctx, const struct cli_command *cmd,
-	int argc, char **argv);
-int cmd_account_history(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
+CLI_HANDLER(cmd_account_add);
+CLI_HANDLER(cmd_account_list);
+CLI_HANDLER(cmd_account_show);
+CLI_HANDLER(cmd_account_edit);
+CLI_HANDLER(cmd_account_activate);
+CLI_HANDLER(cmd_account_suspend);
+CLI_HANDLER(cmd_account_reinstate);
+CLI_HANDLER(cmd_account_close);
+CLI_HANDLER(cmd_account_reopen);
+CLI_HANDLER(cmd_account_high_risk);
+CLI_HANDLER(cmd_account_paymethod_add);
+CLI_HANDLER(cmd_account_paymethod_remove);
+CLI_HANDLER(cmd_account_history);
+
+/* cmd_termination.c */
+CLI_HANDLER(cmd_termination_request);
+CLI_HANDLER(cmd_termination_list);
+CLI_HANDLER(cmd_termination_show);
+CLI_HANDLER(cmd_termination_approve);
+CLI_HANDLER(cmd_termination_deny);
+CLI_HANDLER(cmd_termination_schedule);
+CLI_HANDLER(cmd_termination_end_service);
+CLI_HANDLER(cmd_termination_final_invoice);
+CLI_HANDLER(cmd_termination_transfer_request);
+CLI_HANDLER(cmd_termination_check);
+CLI_HANDLER(cmd_termination_transferred);
+CLI_HANDLER(cmd_termination_close);
+
+/* cmd_ticket.c */
+CLI_HANDLER(cmd_ticket_add);
+CLI_HANDLER(cmd_ticket_list);
+CLI_HANDLER(cmd_ticket_show);
+CLI_HANDLER(cmd_ticket_reply);
+CLI_HANDLER(cmd_ticket_note);
+CLI_HANDLER(cmd_ticket_assign);
+CLI_HANDLER(cmd_ticket_status);
+CLI_HANDLER(cmd_ticket_priority);
+CLI_HANDLER(cmd_ticket_log_time);
+CLI_HANDLER(cmd_sla_credit_request);
+CLI_HANDLER(cmd_sla_credit_list);
 
 /* cmd_sync.c */
-int cmd_sync(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_sync_runs(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_usage_list(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv);
-int cmd_usage_summary(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
+CLI_HANDLER(cmd_sync);
+CLI_HANDLER(cmd_sync_runs);
+CLI_HANDLER(cmd_usage_list);
+CLI_HANDLER(cmd_usage_summary);
+
+/* cmd_invoice.c, cmd_payment.c: cmd_billing.h */
 
 #endif

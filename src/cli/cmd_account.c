@@ -13,6 +13,7 @@
 #include "output.h"
 #include "paymethod.h"
 #include "strbuf.h"
+#include "termination.h"
 
 #define LIST_PAGE 200
 #define HISTORY_PAGE 100
@@ -737,31 +738,63 @@ int cmd_account_reinstate(struct cli_context *ctx, const struct cli_command *cmd
 	return st;
 }
 
+struct close_args {
+	struct reason_note rn;
+	struct termination_closure *done; /* what the closure did */
+};
+
+/* ACC-10 with closure's forfeits (CRD-3, SLA-6, PRC-2), one transaction. */
 static kc_status do_close(kc_db *db, const struct account *a, const void *arg, kc_error *err)
 {
-	const struct reason_note *rn = arg;
-	return account_close(db, a->id, a->version, rn->reason, rn->bar, err);
+	const struct close_args *ca = arg;
+	return termination_close_by_kenotronix(db, a->id, a->version, ca->rn.reason, ca->rn.bar,
+		ca->done, err);
+}
+
+/* What the closure forfeited; the same lines as `termination close`. */
+static void say_forfeits(const struct termination_closure *c)
+{
+	if (c->balance_owed > 0) {
+		char *m = output_money_text(c->balance_owed);
+		printf("%s %s\n", _("Balance owed at closure:"), m ? m : "?");
+		free(m);
+	}
+	if (c->credits_forfeited) {
+		char *m = output_money_text(c->credit_forfeited);
+		printf(_("Store credit forfeited (CRD-3): %lld credit(s), %s.\n"),
+			(long long)c->credits_forfeited, m ? m : "?");
+		free(m);
+	}
+	if (c->sla_cancelled)
+		printf(_("Pending SLA credit requests cancelled (SLA-6): %lld.\n"),
+			(long long)c->sla_cancelled);
+	if (c->coupons_voided)
+		printf(_("Coupons void (PRC-2): %lld.\n"), (long long)c->coupons_voided);
 }
 
 int cmd_account_close(struct cli_context *ctx, const struct cli_command *cmd, int argc,
 	char **argv)
 {
-	struct reason_note rn = { NULL, NULL, false };
+	struct termination_closure done;
+	memset(&done, 0, sizeof done);
+	struct close_args ca = { { NULL, NULL, false }, &done };
 	const struct cli_opt opts[] = {
-		{ "reason", &rn.reason, NULL }, { "bar-reopening", NULL, &rn.bar },
+		{ "reason", &ca.rn.reason, NULL }, { "bar-reopening", NULL, &ca.rn.bar },
 	};
 	char *pos[1];
 	int n_pos, st = cli_parse(cmd, argc, argv, opts, 2, pos, 1, 1, &n_pos);
 	if (st >= 0)
 		return st;
-	if (!rn.reason)
+	if (!ca.rn.reason)
 		return cli_usage(cmd, _("Missing option '--%s'"), "reason");
 	char *number;
-	st = change(ctx, cmd, pos[0], do_close, &rn, &number);
-	if (rn.bar)
+	st = change(ctx, cmd, pos[0], do_close, &ca, &number);
+	if (ca.rn.bar)
 		CONFIRM(st, number, _("Account %s is closed and barred from reopening.\n"));
 	else
 		CONFIRM(st, number, _("Account %s is closed.\n"));
+	if (st == CLI_EXIT_OK)
+		say_forfeits(&done);
 	return st;
 }
 

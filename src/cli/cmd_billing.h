@@ -12,27 +12,23 @@
 #include "money.h"
 #include "output.h"
 
-#define CMD_BILLING(name) \
-	int cmd_##name(struct cli_context *ctx, const struct cli_command *cmd, int argc, \
-		char **argv)
-
 /* cmd_invoice.c */
-CMD_BILLING(invoice_run);
-CMD_BILLING(invoice_list);
-CMD_BILLING(invoice_show);
-CMD_BILLING(invoice_statement);
-CMD_BILLING(overdue);
+CLI_HANDLER(cmd_invoice_run);
+CLI_HANDLER(cmd_invoice_list);
+CLI_HANDLER(cmd_invoice_show);
+CLI_HANDLER(cmd_invoice_statement);
+CLI_HANDLER(cmd_overdue);
 
 /* cmd_payment.c */
-CMD_BILLING(payment_add);
-CMD_BILLING(payment_list);
-CMD_BILLING(payment_chargeback);
-CMD_BILLING(payment_refund);
-CMD_BILLING(credit_add);
-CMD_BILLING(credit_list);
-CMD_BILLING(credit_expire);
-CMD_BILLING(credit_note_add);
-CMD_BILLING(dispute_add);
+CLI_HANDLER(cmd_payment_add);
+CLI_HANDLER(cmd_payment_list);
+CLI_HANDLER(cmd_payment_chargeback);
+CLI_HANDLER(cmd_payment_refund);
+CLI_HANDLER(cmd_credit_add);
+CLI_HANDLER(cmd_credit_list);
+CLI_HANDLER(cmd_credit_expire);
+CLI_HANDLER(cmd_credit_note_add);
+CLI_HANDLER(cmd_dispute_add);
 
 /* Helpers: each returns -1 when all is well, else an exit status (the
  * message printed), like cli_parse(). */

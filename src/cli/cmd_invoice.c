@@ -529,15 +529,16 @@ int cmd_invoice_statement(struct cli_context *ctx, const struct cli_command *cmd
 }
 
 /* ---------------------------------------------------------------------- */
-/* overdue (BIL-6)                                                         */
+/* overdue (BIL-6, PAY-5)                                                  */
 
 static output_table *overdue_table(enum output_format fmt)
 {
-	static struct output_column text_cols[7], data_cols[9];
+	static struct output_column text_cols[8], data_cols[11];
 	const struct output_column text[] = {
 		{ "account", _("Account"), OUTPUT_STR, 9 },
 		{ "holder", _("Holder"), OUTPUT_STR, 24 },
 		{ "status", _("Status"), OUTPUT_STR, 10 },
+		{ "reason", _("Reason"), OUTPUT_STR, 14 },
 		{ "oldest", _("Oldest"), OUTPUT_STR, 11 },
 		{ "days_late", _("Days"), OUTPUT_INT, 5 },
 		{ "overdue", _("Overdue"), OUTPUT_MONEY, 13 },
@@ -548,13 +549,14 @@ static output_table *overdue_table(enum output_format fmt)
 		{ "holder", "", OUTPUT_STR, 0 }, { "status", "", OUTPUT_STR, 0 },
 		{ "oldest", "", OUTPUT_STR, 0 }, { "days_late", "", OUTPUT_INT, 0 },
 		{ "invoices", "", OUTPUT_INT, 0 }, { "overdue", "", OUTPUT_MONEY, 0 },
-		{ "balance", "", OUTPUT_MONEY, 0 },
+		{ "balance", "", OUTPUT_MONEY, 0 }, { "reason", "", OUTPUT_STR, 0 },
+		{ "pay_by", "", OUTPUT_STR, 0 },
 	};
 	memcpy(text_cols, text, sizeof text);
 	memcpy(data_cols, data, sizeof data);
 	if (fmt == OUTPUT_TEXT)
-		return output_table_begin(stdout, fmt, text_cols, 7);
-	return output_table_begin(stdout, fmt, data_cols, 9);
+		return output_table_begin(stdout, fmt, text_cols, 8);
+	return output_table_begin(stdout, fmt, data_cols, 11);
 }
 
 static void overdue_row_out(output_table *t, enum output_format fmt, const struct overdue_row *r)
@@ -564,12 +566,23 @@ static void overdue_row_out(output_table *t, enum output_format fmt, const struc
 		output_cell_int(t, r->account_id);
 	output_cell_str(t, r->holder);
 	output_cell_str(t, fmt == OUTPUT_TEXT ? account_status_label(r->status) : r->status);
-	output_cell_str(t, r->oldest_date);
+	char day[DATE_BUFSZ] = "";
+	kc_instant due;
+	if (fmt == OUTPUT_TEXT) { /* PAY-5 alone: the deadline's day stands for the date */
+		output_cell_str(t, account_suspend_reason_label(r->reason));
+		if (!r->invoice_overdue && date_instant_parse(r->pay_by, &due, NULL) == KC_OK)
+			date_format(date_to_local(due).date, day);
+	}
+	output_cell_str(t, day[0] ? day : r->oldest_date);
 	output_cell_int(t, r->days_late);
 	if (fmt != OUTPUT_TEXT)
 		output_cell_int(t, r->invoices);
 	output_cell_money(t, r->overdue_cents);
 	output_cell_money(t, r->balance_cents);
+	if (fmt != OUTPUT_TEXT) {
+		output_cell_str(t, r->reason);
+		output_cell_str(t, r->pay_by);
+	}
 }
 
 /* Lists (and with suspend, suspends) page by page; never one long

@@ -7,38 +7,13 @@
 #include <string.h>
 
 #include "account.h"
+#include "billing.h"
 #include "cli.h"
 #include "date.h"
 #include "output.h"
 #include "sla.h"
 #include "strbuf.h"
 #include "termination.h"
-
-/* The handlers, as cli.c's table names them. */
-int cmd_termination_request(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_list(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_show(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_approve(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_deny(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_schedule(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_end_service(struct cli_context *ctx, const struct cli_command *cmd,
-	int argc, char **argv);
-int cmd_termination_final_invoice(struct cli_context *ctx, const struct cli_command *cmd,
-	int argc, char **argv);
-int cmd_termination_transfer_request(struct cli_context *ctx, const struct cli_command *cmd,
-	int argc, char **argv);
-int cmd_termination_check(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
-int cmd_termination_transferred(struct cli_context *ctx, const struct cli_command *cmd,
-	int argc, char **argv);
-int cmd_termination_close(struct cli_context *ctx, const struct cli_command *cmd, int argc,
-	char **argv);
 
 #define LIST_PAGE 200
 #define LABEL_WIDTH 24
@@ -649,28 +624,42 @@ int cmd_termination_end_service(struct cli_context *ctx, const struct cli_comman
 	return run_step(ctx, cmd, ref, &(struct step){ run_end, say_ended, (void *)date });
 }
 
+/* TRM-6: billing issues the final invoice with the [billing] settings. */
 static kc_status run_final(struct cli_context *ctx, const struct termination *t, void *arg,
 	kc_error *err)
 {
-	return termination_final_invoice(ctx->db, t->id, t->version, arg, err);
+	struct billing_options opt;
+	billing_options_from_settings(ctx->settings, &opt);
+	return termination_final_invoice_with(ctx->db, t->id, t->version, &opt, arg, err);
 }
 
-/* TRM-6: says what is missing when the step could not be complete. */
+/* TRM-6: says whether the final invoice was issued now or which one was
+ * there, and what is missing when the step could not be complete. */
 static void say_final(const struct termination *before, const struct termination *after,
 	void *arg)
 {
 	(void)before;
 	const struct termination_final *f = arg;
-	if (f->invoice_number && f->is_final)
+	if (f->issued) {
+		char *m = output_money_text(f->invoice_total);
+		printf(_("Termination request %lld: final invoice %lld issued (%s) and linked.\n"),
+			(long long)after->id, (long long)f->invoice_number, m ? m : "?");
+		free(m);
+	} else if (f->invoice_number && f->is_final) {
 		printf(_("Termination request %lld: final invoice %lld linked.\n"),
 			(long long)after->id, (long long)f->invoice_number);
-	else if (f->invoice_number)
-		printf(_("Termination request %lld: no final invoice was issued; the latest invoice, %lld, is linked.\n"),
+	} else if (f->invoice_number) {
+		printf(_("Termination request %lld: nothing was left to bill, so no final invoice was issued; the latest invoice, %lld, is linked.\n"),
 			(long long)after->id, (long long)f->invoice_number);
-	else
+	} else {
 		printf(_("Termination request %lld: the account has no invoice; none is linked.\n"),
 			(long long)after->id);
-	if (!f->usage_synced && f->synced_to[0])
+	}
+	if (!f->usage_synced && !f->synced_to[0] && !f->is_final)
+		cli_error(_("Warning: the usage of this account was never synced; nothing from voip.ms was left to invoice (TRM-6)"));
+	else if (!f->usage_synced && !f->synced_to[0] && f->issued)
+		cli_error(_("Warning: the usage of this account was never synced; the final invoice holds no usage from voip.ms (TRM-6)"));
+	else if (!f->usage_synced && f->synced_to[0])
 		cli_error(_("Warning: usage is synced only to %s, not through the end of service (%s); sync it and invoice it on a final invoice (TRM-6)"),
 			f->synced_to, after->service_ended_on);
 	else if (!f->usage_synced)

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "date.h"
 #include "money.h"
+#include "payment.h"
 #include "strbuf.h"
 
 #define NFIELDS (ACCOUNT_FIELD_EXPECTED_USAGE + 1)
@@ -1351,22 +1352,46 @@ static kc_status end_suspension(kc_db *db, int64_t account_id, kc_error *err)
 	return step_done(db, &st, err);
 }
 
-/* BIL-6 / TRM-8 refusals name the account and the amount owed. */
-static kc_status refuse_balance(const struct account *a, bool reopening, kc_error *err)
+/* BIL-6 / TRM-8 refusals name the account and the amount owed, and how
+ * much of it is not invoiced yet (PAY-4/PAY-5 reassessments and fees). */
+static kc_status refuse_owed(const struct account *a, const struct payment_owed *o,
+	bool reopening, kc_error *err)
 {
-	char *owed = money_for_user(a->balance_cents);
-	if (!owed)
-		return nomem(err);
-	if (reopening)
+	char *owed = money_for_user(o->owed);
+	char *later = money_for_user(o->owed - o->balance);
+	kc_status rc = KC_ERR_RULE;
+	if (!owed || !later)
+		rc = nomem(err);
+	else if (reopening && o->owed > o->balance)
+		kc_error_set(err, KC_ERR_RULE,
+			_("TRM-8: account %s owes %s, of which %s is not invoiced yet (reassessments and fees); the unpaid balance must be paid before reopening"),
+			a->number, owed, later);
+	else if (reopening)
 		kc_error_set(err, KC_ERR_RULE,
 			_("TRM-8: account %s owes %s; the unpaid balance must be paid before reopening"),
 			a->number, owed);
+	else if (o->owed > o->balance)
+		kc_error_set(err, KC_ERR_RULE,
+			_("BIL-6: account %s still owes %s, of which %s is not invoiced yet (reassessments and fees); the full balance must be paid before reinstatement"),
+			a->number, owed, later);
 	else
 		kc_error_set(err, KC_ERR_RULE,
 			_("BIL-6: account %s still owes %s; the full balance must be paid before reinstatement"),
 			a->number, owed);
 	free(owed);
-	return KC_ERR_RULE;
+	free(later);
+	return rc;
+}
+
+/* BIL-6 / TRM-8: refused while anything is owed, invoiced or not
+ * (payment_amount_owed, in the step's transaction). */
+static kc_status require_paid(kc_db *db, const struct account *a, bool reopening, kc_error *err)
+{
+	struct payment_owed o;
+	kc_status rc = payment_amount_owed(db, a->id, &o, err);
+	if (rc == KC_OK && o.owed > 0)
+		rc = refuse_owed(a, &o, reopening, err);
+	return rc;
 }
 
 static kc_status reinstate_step(kc_db *db, const struct account *a, struct changeset *cs,
@@ -1375,8 +1400,9 @@ static kc_status reinstate_step(kc_db *db, const struct account *a, struct chang
 	(void)arg;
 	if (strcmp(a->status, "suspended") != 0)
 		return refuse_status(a, _("ACC-3: only a suspended account can be reinstated (account %s is %s)"), err);
-	if (a->balance_cents > 0)
-		return refuse_balance(a, false, err);
+	kc_status rc = require_paid(db, a, false, err);
+	if (rc != KC_OK)
+		return rc;
 	cs_text(cs, "status", a->status, "active");
 	return end_suspension(db, a->id, err);
 }
@@ -1456,8 +1482,9 @@ static kc_status reopen_step(kc_db *db, const struct account *a, struct changese
 		return kc_error_set(err, KC_ERR_RULE,
 			_("TRM-8: only the account holder (%s) can ask to reopen account %s"),
 			a->holder, a->number);
-	if (a->balance_cents > 0)
-		return refuse_balance(a, true, err);
+	kc_status rc = require_paid(db, a, true, err);
+	if (rc != KC_OK)
+		return rc;
 	cs_text(cs, "status", a->status, a->welcome_call ? "active" : "pending");
 	cs_text(cs, "closed_on", a->closed_on, NULL);
 	cs_text(cs, "closure_reason", a->closure_reason, NULL);

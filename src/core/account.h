@@ -120,16 +120,22 @@ kc_status account_resolve(kc_db *db, const char *ref, int64_t *id, kc_error *err
  *    (term_started = the welcome call).
  *  - suspend: active -> suspended; reason overdue | chargeback |
  *    reassessment | breach; note optional.  Adds a suspensions row.
- *  - reinstate: suspended -> active when balance_cents <= 0 (BIL-6); ends
+ *  - reinstate: suspended -> active when nothing is owed (BIL-6): the
+ *    amount of payment_amount_owed() (payment.h: the invoiced balance plus
+ *    the reassessments and fees not invoiced yet, PAY-4/PAY-5) <= 0; ends
  *    the open suspensions row.
  *  - close: pending/active/suspended -> closed; reason law |
  *    terms_violation | insolvency | harm | complaints | holder_request;
  *    sets closed_on (today), closure_reason, reopen_barred; ends an open
- *    suspension.  Nothing is deleted.
+ *    suspension.  Nothing is deleted.  This is the status change alone:
+ *    front ends close through termination_close_by_kenotronix() (ACC-10)
+ *    or termination_close() (TRM-7), which add closure's forfeits (CRD-3,
+ *    SLA-6, PRC-2) in the same transaction.
  *  - reopen: closed -> active (pending if never activated) when
  *    requested_by is the holder (case and spacing ignored), identity_check
- *    has 3+ characters (stored in reopenings), the balance is paid and the
- *    account is not barred (TRM-8); clears closed_on and closure_reason.
+ *    has 3+ characters (stored in reopenings), nothing is owed (as for
+ *    reinstate) and the account is not barred (TRM-8); clears closed_on and
+ *    closure_reason.
  *  - set_high_risk: marks or clears ACC-11 (no change = nothing written). */
 kc_status account_activate(kc_db *db, int64_t id, int64_t expected_version,
 	const char *welcome_call_date, kc_error *err);          /* ACC-4, ACC-11 */

@@ -190,12 +190,15 @@ static kc_status day_start(const char *date, int64_t add_days, char *buf, kc_err
 /*
  * The page query with only the filters asked for, so SQLite can use the
  * matching index.  Parameters have fixed numbers: ?1 staff, ?2 entity,
- * ?3 entity_id, ?4 from, ?5 to, ?6 before_id, ?7 limit (always present, so
- * binding an unused number is never out of range).
+ * ?3 entity_id, ?4 from, ?5 to, ?6 before_id, ?7 account_id, ?8 limit
+ * (always present, so binding an unused number is never out of range).
  */
-static kc_status build_page_query(strbuf *sql, const char *staff, const char *entity,
-	int64_t entity_id, bool from, bool to, int64_t before_id, kc_error *err)
+static kc_status build_page_query(strbuf *sql, const struct audit_filter *f, int64_t before_id,
+	kc_error *err)
 {
+	const char *staff = f->staff, *entity = f->entity;
+	int64_t entity_id = f->entity_id;
+	bool from = f->from_date != NULL, to = f->to_date != NULL;
 	strbuf_append(sql,
 		"SELECT id, at, staff, entity, entity_id, account_id, action, old_values, new_values"
 		" FROM audit WHERE 1");
@@ -209,9 +212,11 @@ static kc_status build_page_query(strbuf *sql, const char *staff, const char *en
 		strbuf_append(sql, " AND at >= ?4");
 	if (to)
 		strbuf_append(sql, " AND at < ?5");
+	if (f->account_id > 0)
+		strbuf_append(sql, " AND account_id = ?7");
 	if (before_id > 0)
 		strbuf_append(sql, " AND id < ?6");
-	strbuf_append(sql, " ORDER BY id DESC LIMIT ?7");
+	strbuf_append(sql, " ORDER BY id DESC LIMIT ?8");
 	if (strbuf_failed(sql))
 		return kc_error_set(err, KC_ERR_NOMEM, _("Out of memory."));
 	return KC_OK;
@@ -221,6 +226,17 @@ kc_status audit_page(kc_db *db, const char *staff, const char *entity, int64_t e
 	const char *from_date, const char *to_date, int64_t before_id,
 	struct audit_entry *out, size_t max, size_t *n, kc_error *err)
 {
+	const struct audit_filter f = { staff, entity, entity_id, 0, from_date, to_date };
+	return audit_page_where(db, &f, before_id, out, max, n, err);
+}
+
+kc_status audit_page_where(kc_db *db, const struct audit_filter *filter, int64_t before_id,
+	struct audit_entry *out, size_t max, size_t *n, kc_error *err)
+{
+	static const struct audit_filter none = { 0 };
+	const struct audit_filter *f = filter ? filter : &none;
+	const char *staff = f->staff, *entity = f->entity;
+	const char *from_date = f->from_date, *to_date = f->to_date;
 	*n = 0;
 	if (max == 0)
 		return KC_OK;
@@ -232,8 +248,7 @@ kc_status audit_page(kc_db *db, const char *staff, const char *entity, int64_t e
 		s = day_start(to_date, 1, to, err);
 	strbuf sql = STRBUF_INIT;
 	if (s == KC_OK)
-		s = build_page_query(&sql, staff, entity, entity_id, from_date != NULL,
-			to_date != NULL, before_id, err);
+		s = build_page_query(&sql, f, before_id, err);
 	sqlite3_stmt *st = NULL;
 	if (s == KC_OK)
 		s = db_prepare(db, strbuf_cstr(&sql), &st, err);
@@ -242,11 +257,12 @@ kc_status audit_page(kc_db *db, const char *staff, const char *entity, int64_t e
 		return s;
 	sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, entity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, entity_id);
+	sqlite3_bind_int64(st, 3, f->entity_id);
 	sqlite3_bind_text(st, 4, from_date ? from : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, to_date ? to : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, before_id);
-	sqlite3_bind_int64(st, 7, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	sqlite3_bind_int64(st, 7, f->account_id);
+	sqlite3_bind_int64(st, 8, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	int rc = SQLITE_DONE;
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!fill_entry(st, &out[*n])) {

@@ -45,4 +45,14 @@ kc_status audit_page(kc_db *db, const char *staff, const char *entity, int64_t e
 	const char *from_date, const char *to_date, int64_t before_id,
 	struct audit_entry *out, size_t max, size_t *n, kc_error *err);
 
+/* The same with every filter, including the account a row is tied to
+ * (account_id 0: any).  Members may be NULL / 0; f itself may be NULL. */
+struct audit_filter {
+	const char *staff, *entity;
+	int64_t entity_id, account_id;
+	const char *from_date, *to_date;
+};
+kc_status audit_page_where(kc_db *db, const struct audit_filter *f, int64_t before_id,
+	struct audit_entry *out, size_t max, size_t *n, kc_error *err);
+
 #endif

@@ -86,6 +86,8 @@ enum sid {
 	S_TAX_INSERT,
 	S_BALANCE,
 	S_TERM_SWITCH,
+	S_SERVICE_END,
+	S_FINAL_EXISTS,
 	S_COUNT
 };
 
@@ -172,6 +174,13 @@ static const char *const sql_text[S_COUNT] = {
 		"UPDATE accounts SET term = 'annual', term_started = ?2, next_term = NULL,"
 		" updated_at = ?3, updated_by = ?4, version = version + 1"
 		" WHERE id = ?1 AND term = 'monthly' AND next_term = 'annual'",
+	[S_SERVICE_END] = /* BIL-8: a termination going on whose service ended */
+		"SELECT min(service_ended_on) FROM termination_requests WHERE account_id = ?1"
+		" AND service_ended_on IS NOT NULL AND separation_only = 0"
+		" AND state NOT IN ('refused', 'closed')",
+	[S_FINAL_EXISTS] = /* TRM-6: one final invoice per account */
+		"SELECT number FROM invoices WHERE account_id = ?1"
+		" AND (kind = 'final' OR cycle_key = 'final') ORDER BY number DESC LIMIT 1",
 };
 
 struct bctx {
@@ -235,6 +244,7 @@ struct bacct {
 	kc_date welcome;
 	char status[16], province[4], language[4], level[24], term[12], next_term[12];
 	char number[32];
+	bool has_welcome;
 	bool has_term_started;
 	kc_date term_started;
 	kc_cents expected_usage;
@@ -260,7 +270,8 @@ static kc_status account_load(struct bctx *c, int64_t id, struct bacct *a, bool 
 		memset(a, 0, sizeof *a);
 		a->id = id;
 		const char *wc = (const char *)sqlite3_column_text(st, 0);
-		*found = wc && date_parse(wc, &a->welcome, NULL) == KC_OK;
+		*found = true;
+		a->has_welcome = wc && date_parse(wc, &a->welcome, NULL) == KC_OK;
 		copy_col(st, 1, a->status, sizeof a->status);
 		copy_col(st, 2, a->province, sizeof a->province);
 		copy_col(st, 3, a->language, sizeof a->language);
@@ -296,6 +307,40 @@ static kc_status last_cycle(struct bctx *c, int64_t account_id, int *out, kc_err
 	return rc;
 }
 
+/* BIL-8: the end of service of the account's termination going on (the
+ * earliest such date), if any.  A refused, separation-only or closed
+ * request stops nothing (a reopened account renews again). */
+static kc_status service_end(struct bctx *c, int64_t account_id, bool *have, kc_date *end,
+	kc_error *err)
+{
+	sqlite3_stmt *st;
+	kc_status rc = stmt(c, S_SERVICE_END, &st, err);
+	if (rc != KC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	*have = false;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		*have = t && date_parse(t, end, NULL) == KC_OK;
+	} else {
+		rc = sql_fail(c, err);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* BIL-8: true when the service ended on or before `cycle` (no renewal). */
+static kc_status service_ended_by(struct bctx *c, int64_t account_id, kc_date cycle,
+	bool *ended, kc_error *err)
+{
+	bool have;
+	kc_date end;
+	kc_status rc = service_end(c, account_id, &have, &end, err);
+	*ended = rc == KC_OK && have && date_compare(end, cycle) <= 0;
+	return rc;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The invoice being built                                                 */
 
@@ -320,9 +365,16 @@ struct credit_use {
 
 struct bill {
 	int n;
+	bool final; /* TRM-6: kind "final", cycle key "final" */
 	kc_date date, period_start, period_end;
 	char date_text[DATE_BUFSZ], start_text[DATE_BUFSZ], end_text[DATE_BUFSZ];
+	/* What the invoice takes: usage started before bill_instant (shown as
+	 * usage_from..usage_to), adjustments detected before adj_instant, time
+	 * logged before time_before, fees charged on or before date_text. */
 	char bill_instant[DATE_INSTANT_BUFSZ]; /* office midnight of the bill date, UTC */
+	char adj_instant[DATE_INSTANT_BUFSZ];
+	char time_before[DATE_BUFSZ];
+	kc_date usage_from, usage_to;
 	struct bline *lines;
 	size_t n_lines, cap_lines;
 	int64_t fee_ids[64];
@@ -586,7 +638,7 @@ static kc_status plan_usage(struct bctx *c, const struct bacct *a, struct bill *
 	strbuf d = STRBUF_INIT;
 	strbuf_appendf(&d, "%s, %" PRId64 " %s", L(a, INVOICE_L_USAGE), count, L(a, INVOICE_L_CALLS));
 	append_markup(c, a, &d);
-	append_period(&d, a, cycle_date(c, a, b->n - 1), date_add_days(b->date, -1));
+	append_period(&d, a, b->usage_from, b->usage_to);
 	b->usage = true;
 	return bill_add(b, "usage", &d, 1000, amount, amount, true, err);
 }
@@ -595,7 +647,7 @@ static kc_status plan_adjustments(struct bctx *c, const struct bacct *a, struct 
 	kc_error *err)
 {
 	int64_t count, units;
-	kc_status rc = pending_sum(c, S_ADJ_SUM, a->id, b->bill_instant, &count, &units, err);
+	kc_status rc = pending_sum(c, S_ADJ_SUM, a->id, b->adj_instant, &count, &units, err);
 	if (rc != KC_OK || count == 0)
 		return rc;
 	kc_cents amount;
@@ -614,7 +666,7 @@ static kc_status plan_consulting(struct bctx *c, const struct bacct *a, struct b
 	kc_error *err)
 {
 	int64_t count, minutes;
-	kc_status rc = pending_sum(c, S_TIME_SUM, a->id, b->date_text, &count, &minutes, err);
+	kc_status rc = pending_sum(c, S_TIME_SUM, a->id, b->time_before, &count, &minutes, err);
 	if (rc != KC_OK || count == 0)
 		return rc;
 	kc_cents amount, qty;
@@ -778,6 +830,14 @@ static kc_status plan_bill(struct bctx *c, const struct bacct *a, struct bill *b
 /* ---------------------------------------------------------------------- */
 /* Writing it                                                              */
 
+static void bill_key(const struct bill *b, char key[static 16])
+{
+	if (b->final)
+		snprintf(key, 16, "%s", "final");
+	else
+		billing_cycle_key(b->n, key);
+}
+
 static kc_status write_invoice(struct bctx *c, const struct bacct *a, struct bill *b,
 	int64_t number, int64_t *invoice_id, kc_error *err)
 {
@@ -786,11 +846,12 @@ static kc_status write_invoice(struct bctx *c, const struct bacct *a, struct bil
 	if (rc != KC_OK)
 		return rc;
 	char key[16], now[24];
-	billing_cycle_key(b->n, key);
+	bill_key(b, key);
 	db_now_iso(now);
 	sqlite3_bind_int64(st, 1, number);
 	sqlite3_bind_int64(st, 2, a->id);
-	sqlite3_bind_text(st, 3, b->n == 0 ? "first" : "regular", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->final ? "final" : b->n == 0 ? "first" : "regular", -1,
+		SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, b->date_text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, b->start_text, -1, SQLITE_STATIC);
@@ -865,9 +926,9 @@ static kc_status write_consumed(struct bctx *c, const struct bacct *a, const str
 	if (b->usage)
 		rc = mark_pending(c, S_USAGE_MARK, a->id, b->bill_instant, invoice_id, err);
 	if (rc == KC_OK && b->adjustments)
-		rc = mark_pending(c, S_ADJ_MARK, a->id, b->bill_instant, invoice_id, err);
+		rc = mark_pending(c, S_ADJ_MARK, a->id, b->adj_instant, invoice_id, err);
 	if (rc == KC_OK && b->consulting)
-		rc = mark_pending(c, S_TIME_MARK, a->id, b->date_text, invoice_id, err);
+		rc = mark_pending(c, S_TIME_MARK, a->id, b->time_before, invoice_id, err);
 	for (size_t i = 0; rc == KC_OK && i < b->n_fee_ids; i++) {
 		sqlite3_stmt *st;
 		if ((rc = stmt(c, S_FEE_MARK, &st, err)) != KC_OK)
@@ -965,7 +1026,7 @@ static kc_status write_audit(struct bctx *c, const struct bacct *a, const struct
 	int64_t invoice_id, int64_t number, kc_error *err)
 {
 	char key[16];
-	billing_cycle_key(b->n, key);
+	bill_key(b, key);
 	strbuf j = STRBUF_INIT;
 	audit_json_begin(&j);
 	audit_json_int(&j, "number", number);
@@ -1002,6 +1063,13 @@ static kc_status cycle_exists(struct bctx *c, int64_t account_id, int n, bool *e
 	return rc;
 }
 
+/* The office's midnight starting day d, as a UTC instant. */
+static void midnight_text(kc_date d, char buf[static DATE_INSTANT_BUFSZ])
+{
+	kc_local midnight = { d, 0, 0, 0 };
+	date_instant_format(date_from_local(midnight), buf);
+}
+
 static void bill_dates(struct bctx *c, const struct bacct *a, struct bill *b, int n)
 {
 	b->n = n;
@@ -1010,8 +1078,13 @@ static void bill_dates(struct bctx *c, const struct bacct *a, struct bill *b, in
 	date_format(b->date, b->date_text);
 	date_format(b->date, b->start_text);
 	/* usage "before the bill date" = before the office's midnight */
-	kc_local midnight = { b->date, 0, 0, 0 };
-	date_instant_format(date_from_local(midnight), b->bill_instant);
+	midnight_text(b->date, b->bill_instant);
+	memcpy(b->adj_instant, b->bill_instant, sizeof b->adj_instant);
+	memcpy(b->time_before, b->date_text, sizeof b->time_before);
+	if (n > 0) { /* in arrears: the cycle just ended */
+		b->usage_from = cycle_date(c, a, n - 1);
+		b->usage_to = date_add_days(b->date, -1);
+	}
 }
 
 /* Everything of one invoice inside the caller's write transaction. */
@@ -1022,10 +1095,14 @@ static kc_status issue_in_tx(struct bctx *c, int64_t account_id, int n, bool *is
 	bool found, exists;
 	*issued = false;
 	kc_status rc = account_load(c, account_id, &a, &found, err);
-	if (rc != KC_OK || !found)
+	if (rc != KC_OK || !found || !a.has_welcome)
 		return rc;
 	if ((rc = cycle_exists(c, account_id, n, &exists, err)) != KC_OK || exists)
 		return rc; /* BIL-7: another run got there first */
+	bool ended;
+	if ((rc = service_ended_by(c, account_id, cycle_date(c, &a, n), &ended, err)) != KC_OK
+		|| ended)
+		return rc; /* BIL-8: no renewal once the service has ended */
 	struct bill b;
 	memset(&b, 0, sizeof b);
 	bill_dates(c, &a, &b, n);
@@ -1094,7 +1171,7 @@ static kc_status account_cycles(struct bctx *c, int64_t account_id, kc_date as_o
 	struct bacct a;
 	bool found;
 	kc_status rc = account_load(c, account_id, &a, &found, err);
-	if (rc != KC_OK || !found)
+	if (rc != KC_OK || !found || !a.has_welcome)
 		return rc;
 	rep->accounts_seen++;
 	if ((strcmp(a.status, "active") != 0 && strcmp(a.status, "suspended") != 0)
@@ -1103,6 +1180,12 @@ static kc_status account_cycles(struct bctx *c, int64_t account_id, kc_date as_o
 	int last, target = date_cycle_index_on_or_before(c->opt->cycle, a.welcome, as_of);
 	if ((rc = last_cycle(c, account_id, &last, err)) != KC_OK)
 		return rc;
+	bool have_end;
+	kc_date end;
+	if ((rc = service_end(c, account_id, &have_end, &end, err)) != KC_OK)
+		return rc;
+	while (have_end && target > last && date_compare(cycle_date(c, &a, target), end) >= 0)
+		target--; /* BIL-8: the cycles dated on or after the end of service */
 	if (target > MAX_CYCLE)
 		return kc_error_set(err, KC_ERR_INVALID,
 			_("Account %s would need more than %d billing cycles."), a.number, MAX_CYCLE);
@@ -1252,6 +1335,152 @@ kc_status billing_run(kc_db *db, const struct billing_options *opt, const char *
 }
 
 /* ---------------------------------------------------------------------- */
+/* TRM-6: the final invoice                                                */
+
+/* The account's final invoice number, or 0. */
+static kc_status final_exists(struct bctx *c, int64_t account_id, int64_t *number,
+	kc_error *err)
+{
+	sqlite3_stmt *st;
+	kc_status rc = stmt(c, S_FINAL_EXISTS, &st, err);
+	if (rc != KC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	*number = 0;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*number = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = sql_fail(c, err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Dated today; usage in arrears from the last cycle invoiced up to the
+ * end of service; adjustments, time and fees up to today. */
+static kc_status final_dates(struct bctx *c, const struct bacct *a, struct bill *b,
+	kc_date today, kc_date end, kc_error *err)
+{
+	int last = -1;
+	kc_status rc = a->has_welcome ? last_cycle(c, a->id, &last, err) : KC_OK;
+	if (rc != KC_OK)
+		return rc;
+	b->final = true;
+	b->date = today;
+	date_format(today, b->date_text);
+	kc_date tomorrow = date_add_days(today, 1);
+	date_format(tomorrow, b->time_before);
+	midnight_text(tomorrow, b->adj_instant);
+	midnight_text(date_add_days(end, 1), b->bill_instant);
+	b->usage_from = !a->has_welcome ? end : last >= 0 ? cycle_date(c, a, last) : a->welcome;
+	if (date_compare(b->usage_from, end) > 0)
+		b->usage_from = end;
+	b->usage_to = end;
+	b->period_start = b->usage_from;
+	b->period_end = end;
+	date_format(b->period_start, b->start_text);
+	date_format(b->period_end, b->end_text);
+	return KC_OK;
+}
+
+/* The lines of the final invoice (none: nothing left to bill). */
+static kc_status plan_final(struct bctx *c, const struct bacct *a, struct bill *b,
+	kc_error *err)
+{
+	kc_status rc = plan_usage(c, a, b, err);
+	if (rc == KC_OK)
+		rc = plan_adjustments(c, a, b, err);
+	if (rc == KC_OK)
+		rc = plan_consulting(c, a, b, err);
+	if (rc == KC_OK)
+		rc = plan_fees(c, a, b, err);
+	if (rc != KC_OK || b->n_lines == 0)
+		return rc;
+	rc = plan_taxes(c, a, b, err);
+	if (rc == KC_OK)
+		rc = plan_credits(c, a, b, err);
+	return rc;
+}
+
+static kc_status final_in_tx(struct bctx *c, int64_t account_id, kc_date end, int64_t *number,
+	kc_error *err)
+{
+	struct bacct a;
+	bool found;
+	kc_status rc = account_load(c, account_id, &a, &found, err);
+	if (rc == KC_OK && !found)
+		rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("There is no account %" PRId64 "."),
+			account_id);
+	if (rc == KC_OK)
+		rc = final_exists(c, account_id, number, err);
+	if (rc != KC_OK || *number) /* idempotent: the one issued before */
+		return rc;
+	struct bill b;
+	memset(&b, 0, sizeof b);
+	rc = final_dates(c, &a, &b, date_today_local(), end, err);
+	if (rc == KC_OK)
+		rc = plan_final(c, &a, &b, err);
+	int64_t invoice_id = 0, n = 0;
+	if (rc == KC_OK && b.n_lines > 0) {
+		rc = db_next_sequence(c->db, "invoice", &n, err);
+		if (rc == KC_OK)
+			rc = write_invoice(c, &a, &b, n, &invoice_id, err);
+		if (rc == KC_OK)
+			rc = write_lines(c, &b, invoice_id, err);
+		if (rc == KC_OK)
+			rc = write_consumed(c, &a, &b, invoice_id, err);
+		if (rc == KC_OK)
+			rc = write_credits(c, &b, invoice_id, err);
+		if (rc == KC_OK)
+			rc = write_balance(c, &a, &b, err);
+		if (rc == KC_OK)
+			rc = write_audit(c, &a, &b, invoice_id, n, err);
+		if (rc == KC_OK)
+			*number = n;
+	}
+	bill_free(&b);
+	return rc;
+}
+
+kc_status billing_issue_final(kc_db *db, const struct billing_options *opt, int64_t account_id,
+	const char *service_end, int64_t *number, kc_error *err)
+{
+	int64_t local;
+	if (!number)
+		number = &local;
+	*number = 0;
+	kc_date end, today = date_today_local();
+	if (!service_end || !*service_end)
+		return kc_error_set(err, KC_ERR_INVALID, "%s",
+			_("TRM-6: the final invoice needs the date the service ended."));
+	kc_status rc = date_parse(service_end, &end, err);
+	if (rc != KC_OK)
+		return rc;
+	if (date_compare(end, today) > 0) {
+		char t[DATE_BUFSZ];
+		return kc_error_set(err, KC_ERR_RULE,
+			_("TRM-6: the final invoice comes after the end of service (%s; today is %s)."),
+			service_end, date_format(today, t));
+	}
+	struct bctx c;
+	rc = ctx_open(&c, db, opt, false, err);
+	if (rc == KC_OK)
+		rc = db_begin_write(db, err);
+	if (rc == KC_OK) {
+		int64_t n = 0;
+		rc = final_in_tx(&c, account_id, end, &n, err);
+		if (rc == KC_OK)
+			rc = db_commit(db, err);
+		else
+			db_rollback(db);
+		if (rc == KC_OK)
+			*number = n;
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Demo history                                                            */
 
 struct demo_rng {
@@ -1356,7 +1585,7 @@ static kc_status demo_cycles(struct bctx *c, int64_t account_id, kc_date today,
 	struct bacct a;
 	bool found;
 	kc_status rc = account_load(c, account_id, &a, &found, err);
-	if (rc != KC_OK || !found
+	if (rc != KC_OK || !found || !a.has_welcome
 		|| (strcmp(a.status, "active") != 0 && strcmp(a.status, "suspended") != 0))
 		return rc;
 	int last, target = date_cycle_index_on_or_before(c->opt->cycle, a.welcome, today);

@@ -5,7 +5,11 @@
  * Contract
  *  - Who: accounts with a welcome call on or before as_of whose status is
  *    active or suspended (BIL-8: services renew until the account is
- *    closed; closed and pending accounts get no cycle invoice).
+ *    closed; closed and pending accounts get no cycle invoice).  BIL-8
+ *    with TRM-6: once a termination going on (not refused, not closed, not
+ *    separation-only) has a service_ended_on, no cycle dated on or after
+ *    that day is issued (the final invoice, below, bills what is left); a
+ *    reopened account (its old request closed) renews again.
  *  - What: for each such account, every cycle invoice dated on or before
  *    as_of that does not exist yet (catch-up), oldest first.  Cycle n is
  *    dated date_cycle_nth(cycle, welcome_call, n) (BIL-1) and keyed
@@ -135,6 +139,32 @@ kc_status billing_run_account(kc_db *db, const struct billing_options *opt,
  */
 kc_status billing_demo_account(kc_db *db, uint64_t seed, int64_t account_id, kc_date today,
 	kc_error *err);
+
+/*
+ * TRM-6: the final invoice of an account whose service ended on
+ * service_end ("YYYY-MM-DD", required, not after today: KC_ERR_RULE).
+ *  - Kind "final", cycle key "final", dated the day it is issued (today),
+ *    period = from the last cycle invoiced to the end of service.
+ *  - Lines: usage started before the office midnight ending service_end
+ *    and not yet invoiced (summed exactly, markup included, rounded once,
+ *    as BIL-3); every pending usage adjustment detected up to today (late
+ *    re-rating by voip.ms is what TRM-6 bills); billable consulting time
+ *    logged up to today; pending fees charged up to today.  No support,
+ *    add-on or coupon: no new cycle starts.  Taxes as BIL-4 on the invoice
+ *    date; store credit still active applies after tax as on any invoice
+ *    (CRD-2; what is left is forfeited at closure, CRD-3).
+ *  - Idempotent: when the account already has a final invoice (kind or
+ *    cycle key "final"), *number = its number and nothing is written.
+ *  - DECISION: nothing left to bill = no invoice (*number = 0, KC_OK):
+ *    BIL-5 numbers are not spent on empty invoices.
+ *  - One write transaction holding everything an invoice of the run holds
+ *    (audit "invoice.issue"); joins the caller's transaction if one is open.
+ *  - Errors: KC_ERR_INVALID (bad date), KC_ERR_NOT_FOUND (no account),
+ *    KC_ERR_RULE (service end in the future), KC_ERR_PERM, KC_ERR_BUSY,
+ *    KC_ERR_DB.
+ */
+kc_status billing_issue_final(kc_db *db, const struct billing_options *opt, int64_t account_id,
+	const char *service_end, int64_t *number, kc_error *err);
 
 /* "c0007": the cycle key of cycle n into buf (16 bytes). */
 void billing_cycle_key(int n, char buf[static 16]);

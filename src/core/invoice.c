@@ -61,6 +61,7 @@ static const char *const doc_labels[INVOICE_L_COUNT][2] = {
 	[INVOICE_L_PREPAID] = { "prepaid until", "payé d'avance jusqu'au" },
 	[INVOICE_L_TO] = { "to", "au" },
 	[INVOICE_L_THANKS] = { "Thank you for your business.", "Merci de votre confiance." },
+	[INVOICE_L_FINAL_INVOICE] = { "FINAL INVOICE", "FACTURE FINALE" },
 };
 
 static bool is_french(const char *language)
@@ -517,7 +518,9 @@ static void statement_header(struct doc *d, const struct invoice *inv)
 	strbuf *sb = d->sb;
 	char num[32];
 	snprintf(num, sizeof num, "%" PRId64, inv->number);
-	strbuf_appendf(sb, "%s\n%s\n\n", DL(d, INVOICE_L_COMPANY_NAME), DL(d, INVOICE_L_INVOICE));
+	strbuf_appendf(sb, "%s\n%s\n\n", DL(d, INVOICE_L_COMPANY_NAME),
+		DL(d, inv->kind && strcmp(inv->kind, "final") == 0 ? INVOICE_L_FINAL_INVOICE
+			: INVOICE_L_INVOICE));
 	pair(sb, DL(d, INVOICE_L_NUMBER), num);
 	pair(sb, DL(d, INVOICE_L_DATE), inv->date);
 	pair(sb, DL(d, INVOICE_L_DUE), inv->date); /* BIL-6: due on its date */

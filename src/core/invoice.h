@@ -86,6 +86,7 @@ enum invoice_label {
 	INVOICE_L_PREPAID,
 	INVOICE_L_TO,
 	INVOICE_L_THANKS,
+	INVOICE_L_FINAL_INVOICE, /* the title of a final invoice (TRM-6) */
 	INVOICE_L_COUNT
 };
 

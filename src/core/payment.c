@@ -940,6 +940,44 @@ kc_status payment_dispute_add(kc_db *db, const struct dispute_input *in, int64_t
 }
 
 /* ---------------------------------------------------------------------- */
+/* BIL-6 / PAY-4 / PAY-5: what the account owes now                         */
+
+kc_status payment_amount_owed(kc_db *db, int64_t account_id, struct payment_owed *out,
+	kc_error *err)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st;
+	kc_status rc = db_prepare(db,
+		"SELECT a.balance_cents, (SELECT coalesce(sum(f.amount_cents), 0) FROM fees f"
+		"  WHERE f.account_id = a.id AND f.invoice_id IS NULL)"
+		" FROM accounts a WHERE a.id = ?1", &st, err);
+	if (rc != KC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		out->balance = sqlite3_column_int64(st, 0);
+		out->pending = sqlite3_column_int64(st, 1);
+	} else {
+		rc = r == SQLITE_DONE ? kc_error_set(err, KC_ERR_NOT_FOUND,
+			_("There is no account %" PRId64 "."), account_id) : fail(db, err);
+	}
+	db_finalize(db, &st);
+	if (rc == KC_OK)
+		rc = credit_available(db, account_id, NULL, &out->credit, err);
+	if (rc != KC_OK) {
+		memset(out, 0, sizeof *out);
+		return rc;
+	}
+	/* credit pays the next invoice (CRD-2), so the pending fees, never the
+	 * invoices already open */
+	kc_cents unpaid = out->pending > out->credit ? out->pending - out->credit : 0;
+	if (!money_add(out->balance, unpaid, &out->owed))
+		return kc_error_set(err, KC_ERR_INVALID, "%s", _("An invoice amount is too large."));
+	return KC_OK;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Lists                                                                   */
 
 void payment_rows_clear(struct payment_row *rows, size_t n)

@@ -142,6 +142,31 @@ struct dispute_input {
 kc_status payment_dispute_add(kc_db *db, const struct dispute_input *in, int64_t *out_id,
 	bool *in_time, kc_error *err);
 
+/* --- what is owed (BIL-6, PAY-4, PAY-5) ------------------------------- */
+
+/*
+ * accounts.balance_cents counts invoices only; a chargeback's or a PAY-5
+ * refund's reassessment and fees wait as pending fees until the next
+ * invoice bills them, and a payment made meanwhile becomes store credit
+ * (PAY-1) that the next invoice takes first (CRD-2).  So:
+ *   owed = balance + max(0, pending - credit)
+ * DECISION: store credit usable today (any source: overpayment, refund,
+ * SLA, goodwill) offsets the pending fees only, never the invoices already
+ * open (credit is applied to the NEXT invoices).  Usage not yet invoiced is
+ * not owed yet (billed in arrears, due on its invoice date).  Every fee
+ * written today is non-taxable; a taxable pending fee would count before
+ * tax.  owed > 0: something is still to pay (BIL-6 reinstatement, TRM-8
+ * reopening).  KC_ERR_NOT_FOUND when there is no such account.
+ */
+struct payment_owed {
+	kc_cents balance;  /* invoiced, not yet paid or credited */
+	kc_cents pending;  /* fees not yet invoiced (reassessments, chargeback, wire) */
+	kc_cents credit;   /* store credit usable today */
+	kc_cents owed;     /* balance + max(0, pending - credit) */
+};
+kc_status payment_amount_owed(kc_db *db, int64_t account_id, struct payment_owed *out,
+	kc_error *err);
+
 /* --- lists ------------------------------------------------------------- */
 
 struct payment_row {

@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "billing.h"
 #include "credit.h"
 #include "sla.h"
 #include "strbuf.h"
@@ -1084,22 +1085,26 @@ kc_status termination_end_service(kc_db *db, int64_t id, int64_t expected_versio
 /* ------------------------------------------------------------------ */
 /* TRM-6: final invoice                                                */
 
-/* The account's newest final invoice, else its newest invoice. */
-static kc_status find_final_invoice(kc_db *db, int64_t account_id, struct termination_final *f,
-	kc_error *err)
+/* The account's newest invoice of kind final (final_only), else its
+ * newest invoice; f->invoice_* stay 0 when there is none. */
+static kc_status find_invoice(kc_db *db, int64_t account_id, bool final_only,
+	struct termination_final *f, kc_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	kc_status rc = db_prepare(db,
-		"SELECT id, number, kind = 'final' FROM invoices WHERE account_id = ?1 "
+		"SELECT id, number, kind = 'final', total_cents FROM invoices WHERE account_id = ?1 "
+		"AND (?2 = 0 OR kind = 'final') "
 		"ORDER BY kind = 'final' DESC, invoice_date DESC, number DESC LIMIT 1", &st, err);
 	if (rc != KC_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, final_only);
 	int s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		f->invoice_id = sqlite3_column_int64(st, 0);
 		f->invoice_number = sqlite3_column_int64(st, 1);
 		f->is_final = sqlite3_column_int(st, 2) != 0;
+		f->invoice_total = sqlite3_column_int64(st, 3);
 	} else if (s != SQLITE_DONE) {
 		rc = step_fail(db, err);
 	}
@@ -1127,10 +1132,50 @@ static kc_status sync_watermark(kc_db *db, int64_t account_id, char buf[static D
 	return rc;
 }
 
+struct final_args {
+	const struct billing_options *opt;
+	struct termination_final *f;
+};
+
+/* TRM-6: a final invoice must not miss usage the sync has not fetched
+ * yet (it cannot be issued twice), so a sync that stopped before the end
+ * of service is finished first.  An account never synced has no usage
+ * to wait for (the caller warns). */
+static kc_status refuse_unsynced(const struct termination *t, const struct termination_final *f,
+	kc_error *err)
+{
+	return kc_error_set(err, KC_ERR_RULE,
+		_("TRM-6: the usage of account %s is synced only to %s, not through the end of service (%s); sync it before the final invoice is issued"),
+		t->account_number, f->synced_to, t->service_ended_on);
+}
+
+/* The final invoice issued before, or billing's new one, or (nothing
+ * left to bill) the account's newest invoice. */
+static kc_status final_link(kc_db *db, const struct termination *t, const struct final_args *fa,
+	kc_error *err)
+{
+	struct termination_final *f = fa->f;
+	kc_status rc = find_invoice(db, t->account_id, true, f, err);
+	if (rc != KC_OK || f->invoice_id)
+		return rc;
+	if (f->synced_to[0] && !f->usage_synced)
+		return refuse_unsynced(t, f, err);
+	struct billing_options defaults;
+	billing_options_default(&defaults);
+	int64_t number = 0;
+	rc = billing_issue_final(db, fa->opt ? fa->opt : &defaults, t->account_id,
+		t->service_ended_on, &number, err);
+	if (rc == KC_OK)
+		rc = find_invoice(db, t->account_id, number != 0, f, err);
+	f->issued = rc == KC_OK && number != 0 && f->invoice_number == number;
+	return rc;
+}
+
 static kc_status final_step(kc_db *db, const struct termination *t, struct changeset *cs,
 	void *arg, kc_error *err)
 {
-	struct termination_final *f = arg;
+	const struct final_args *fa = arg;
+	struct termination_final *f = fa->f;
 	if (t->separation_only)
 		return refuse_separation(t, err);
 	if (t->state != TERMINATION_SERVICE_ENDED)
@@ -1138,31 +1183,39 @@ static kc_status final_step(kc_db *db, const struct termination *t, struct chang
 			_("TRM-6: termination request %lld is %s; the final invoice comes after the end of service"),
 			err);
 	kc_status rc = sync_watermark(db, t->account_id, f->synced_to, err);
-	if (rc == KC_OK)
-		rc = find_final_invoice(db, t->account_id, f, err);
 	if (rc != KC_OK)
 		return rc;
 	f->usage_synced = f->synced_to[0] && t->service_ended_on &&
 		strcmp(f->synced_to, t->service_ended_on) >= 0;
+	if ((rc = final_link(db, t, fa, err)) != KC_OK)
+		return rc;
 	cs_state(cs, t, TERMINATION_FINAL_INVOICED);
 	if (f->invoice_id)
 		cs_int(cs, "final_invoice_id", t->final_invoice_id, f->invoice_id);
 	cs_note_int(cs, "invoice_number", f->invoice_number);
 	cs_note_int(cs, "final_kind", f->is_final);
+	cs_note_int(cs, "issued", f->issued);
 	cs_note_int(cs, "usage_synced", f->usage_synced);
 	return KC_OK;
+}
+
+kc_status termination_final_invoice_with(kc_db *db, int64_t id, int64_t expected_version,
+	const struct billing_options *opt, struct termination_final *out, kc_error *err)
+{
+	struct termination_final f;
+	memset(&f, 0, sizeof f);
+	struct final_args fa = { opt, &f };
+	kc_status rc = run_step(db, id, expected_version, "termination.final_invoice", final_step,
+		&fa, err);
+	if (out)
+		*out = rc == KC_OK ? f : (struct termination_final){ 0 };
+	return rc;
 }
 
 kc_status termination_final_invoice(kc_db *db, int64_t id, int64_t expected_version,
 	struct termination_final *out, kc_error *err)
 {
-	struct termination_final f;
-	memset(&f, 0, sizeof f);
-	kc_status rc = run_step(db, id, expected_version, "termination.final_invoice", final_step,
-		&f, err);
-	if (out)
-		*out = rc == KC_OK ? f : (struct termination_final){ 0 };
-	return rc;
+	return termination_final_invoice_with(db, id, expected_version, NULL, out, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -18,7 +18,8 @@
  *        is for an expedite request only and means "not expedited": the
  *        holder's termination then goes on at the normal pace)
  *      -> scheduled (date) -> service_ended (date)
- *      -> final_invoiced (TRM-6: final usage synced, final invoice linked)
+ *      -> final_invoiced (TRM-6: the final invoice issued by billing and
+ *         linked, see termination_final_invoice())
  *      -> [transfer_requested (TRM-4: written request; due 10 business days
  *          later) -> checklist (TRM-5: 5 steps, each ticked with who and
  *          when) -> checklist_done -> transferred (date; late when after
@@ -192,17 +193,32 @@ struct termination_final {
 	bool is_final;       /* the linked invoice is of kind "final" */
 	bool usage_synced;   /* usage synced through the service end date */
 	char synced_to[DATE_BUFSZ]; /* the account's sync watermark, "" if never */
+	kc_cents invoice_total; /* the linked invoice's total */
 };
 
+struct billing_options; /* billing.h */
+
 /*
- * TRM-6: links the final invoice.  Uses the account's newest invoice of
- * kind "final" when there is one (issued by billing after the service
- * ended), else the account's newest invoice (out->is_final false: the
- * caller reports that no final invoice was issued).  out->usage_synced
- * says whether usage was synced through the service end date; the step is
- * recorded either way (the caller reports what is missing).  out may be
- * NULL.
+ * TRM-6: issues and links the final invoice, in the step's transaction.
+ *  - The account's invoice of kind "final", when there is one already,
+ *    is linked (out->issued false), whatever the sync says.
+ *  - Else, when the account's usage sync stopped before the end of
+ *    service (a watermark older than service_ended_on), the step is
+ *    refused (KC_ERR_RULE naming TRM-6; nothing written): a final invoice
+ *    issued now would miss that usage for good.  Never synced: no usage
+ *    to wait for; out->usage_synced is false and the caller warns.
+ *  - Else billing_issue_final() (billing.h) bills what is left (usage to
+ *    the end of service, adjustments, consulting time, fees) on a new
+ *    final invoice (out->issued, out->is_final).  Nothing left to bill:
+ *    no invoice is issued and the account's newest invoice is linked
+ *    (out->is_final false), or none when it has no invoice.
+ *  - opt: the [billing] options (tax numbers, rates); NULL = the built-in
+ *    defaults (billing_options_default), which front ends should not rely
+ *    on: pass billing_options_from_settings().  out may be NULL.
  */
+kc_status termination_final_invoice_with(kc_db *db, int64_t id, int64_t expected_version,
+	const struct billing_options *opt, struct termination_final *out, kc_error *err);
+/* The same with opt NULL (demo data, tests). */
 kc_status termination_final_invoice(kc_db *db, int64_t id, int64_t expected_version,
 	struct termination_final *out, kc_error *err);
 

@@ -188,7 +188,10 @@ static char *text_clean(const char *text, kc_error *err)
 	for (size_t i = 0; i < len;) {
 		const unsigned char *p = (const unsigned char *)s + i;
 		size_t n = utf8_len(p);
-		bool ctrl = (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F;
+		/* C1 controls (U+0080..U+009F, e.g. the one-byte CSI) drive
+		 * terminals as much as C0 ones. */
+		bool ctrl = (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F ||
+			    (n == 2 && p[0] == 0xC2 && p[1] < 0xA0);
 		if (n == 0 || ctrl || i + n > len) {
 			kc_error_set(err, KC_ERR_INVALID,
 				_("The text holds an invalid character (byte %zu)"), i + 1);

@@ -47,7 +47,7 @@
 	X(HELP, "help", N_("Help"), N_("Show this help"), ACT_NONE, STAFF_NONE) \
 	X(REFRESH, "refresh", N_("Refresh"), N_("Reload the data and redraw the screen"), ACT_NONE, STAFF_NONE) \
 	X(DUMP, "dump", N_("Dump"), N_("Write the screen as text to a file"), ACT_NONE, STAFF_NONE) \
-	X(CREATE, "create", N_("New"), N_("Create a record (account, payment method)"), ACT_WRITE, STAFF_AGENT) \
+	X(CREATE, "create", N_("New"), N_("Create a record (account, payment method, ticket, termination request)"), ACT_WRITE, STAFF_AGENT) \
 	X(EDIT, "edit", N_("Edit"), N_("Edit the selected account"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(ACTIVATE, "activate", N_("Activate"), N_("Activate: record the welcome call (ACC-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(SUSPEND, "suspend", N_("Suspend"), N_("Suspend the account with a reason (ACC-9)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
@@ -59,6 +59,32 @@
 	X(REMOVE, "remove", N_("Remove"), N_("Remove the selected payment method"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(SET_DEFAULT, "set_default", N_("Default"), N_("Make the selected payment method the default"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(HISTORY, "history", N_("History"), N_("Show the account's history (HIS-2)"), ACT_SELECTION, STAFF_NONE) \
+	X(USAGE, "usage", N_("Usage"), N_("Show the account's calls per billing cycle"), ACT_SELECTION, STAFF_NONE) \
+	X(SYNC, "sync", N_("Sync"), N_("Fetch voip.ms usage for the account or for all accounts"), ACT_WRITE, STAFF_BILLING) \
+	X(RUN_BILLING, "run_billing", N_("Bill"), N_("Run billing: a preview first, then issue the invoices (BIL-7)"), ACT_WRITE, STAFF_BILLING) \
+	X(PAYMENT, "payment", N_("Pay"), N_("Record a payment for the invoice (PAY-1, PAY-2)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(CHARGEBACK, "chargeback", N_("Chargeback"), N_("Record a chargeback on a payment of the invoice (PAY-4)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(REFUND, "refund", N_("Refund"), N_("Refund the customer: store credit, PayPal or cheque (PAY-5, PAY-7)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(STORE_CREDIT, "store_credit", N_("Credit"), N_("Give store credit, applied to the next invoices (CRD-1, CRD-2)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(CREDIT_NOTE, "credit_note", N_("Credit note"), N_("Issue a credit note on the invoice (BIL-5)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(DISPUTE, "dispute", N_("Dispute"), N_("Record a billing dispute (PAY-6)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(STATEMENT, "statement", N_("Statement"), N_("Show the customer's statement of the invoice (BIL-9)"), ACT_SELECTION, STAFF_NONE) \
+	X(OVERDUE, "overdue", N_("Overdue"), N_("Accounts overdue, eligible for suspension (BIL-6)"), ACT_NONE, STAFF_NONE) \
+	X(REPLY, "reply", N_("Reply"), N_("Reply to the customer (the first reply stops the SLA clock)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(NOTE, "note", N_("Note"), N_("Add an internal note to the ticket"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(ASSIGN, "assign", N_("Assign"), N_("Assign the ticket to a staff member, or to nobody"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(TICKET_STATE, "ticket_state", N_("State"), N_("Move the ticket to another state (TKT-5)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(LOG_TIME, "log_time", N_("Time"), N_("Log time spent on the ticket (TKT-8)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(SLA_CREDIT, "sla_credit", N_("SLA credit"), N_("Request the SLA credit of a breached ticket (SLA-4, SLA-5)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(APPROVE, "approve", N_("Approve"), N_("Approve the termination request (TRM-2)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(DENY, "deny", N_("Deny"), N_("Deny the expedite of the request: normal pace (TRM-2)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(SCHEDULE, "schedule", N_("Schedule"), N_("Set the date the service ends"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(END_SERVICE, "end_service", N_("End service"), N_("Record the end of service"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(FINAL_INVOICE, "final_invoice", N_("Final invoice"), N_("Link the final invoice (TRM-6)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(TRANSFER_REQUEST, "transfer_request", N_("Transfer"), N_("Record the written transfer request (TRM-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(CHECK_STEP, "check_step", N_("Check"), N_("Tick a step of the transfer checklist (TRM-5)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(TRANSFERRED, "transferred", N_("Transferred"), N_("Record the transfer of the member account (TRM-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(CLOSE_TERMINATION, "close_termination", N_("Close"), N_("Close the account at the holder's request (TRM-7)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(SAVE, "save", N_("Save"), N_("Save the form"), ACT_NONE, STAFF_NONE) \
 	X(EDITOR, "editor", N_("Editor"), N_("Edit the long text field in $EDITOR"), ACT_NONE, STAFF_NONE)
 

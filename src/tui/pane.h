@@ -87,6 +87,9 @@ struct pane_ops {
 	unsigned (*action)(struct pane *p, enum action_id a);
 	/* Optional: drops cached details (the data changed). */
 	void (*invalidate)(struct pane *p);
+	/* Optional: a short text (heap, or NULL) shown at the right of the
+	 * status line, e.g. the totals of the list. */
+	char *(*summary)(struct pane *p);
 };
 
 struct pane {
@@ -111,6 +114,21 @@ struct pane {
 extern const struct pane_ops pane_accounts_ops;
 extern const struct pane_ops pane_paymethods_ops;
 extern const struct pane_ops pane_history_ops;
+extern const struct pane_ops pane_invoices_ops;     /* arg: account id, 0 = all */
+extern const struct pane_ops pane_overdue_ops;
+extern const struct pane_ops pane_tickets_ops;      /* arg: account id, 0 = all */
+extern const struct pane_ops pane_terminations_ops;
+extern const struct pane_ops pane_usage_ops;        /* arg: account id */
+extern const struct pane_ops pane_calls_ops;        /* arg: struct pane_calls_arg * */
+/* The calls view's argument (copied by its init): one account's calls
+ * between two office dates, both inclusive ("" = unbounded). */
+struct pane_calls_arg {
+	int64_t account_id;
+	char from[16], to[16];
+};
+/* The voip.ms sync of one account (or, chosen, of every account) with a
+ * progress bar; Esc stops it between windows (view_usage.c). */
+unsigned pane_usage_sync(struct pane *p, int64_t account_id, const char *account_number);
 
 struct pane *pane_new(struct tui *t, const struct pane_ops *ops, int64_t arg, kc_error *err);
 void pane_free(struct pane **p);
@@ -165,6 +183,11 @@ kc_status tui_push_view(struct tui *t, const struct pane_ops *ops, int64_t arg,
 /* Checks the prerequisites of an action (action_check) and shows the
  * refusal; true when it may run.  For actions started inside a view. */
 bool tui_allowed(struct tui *t, enum action_id a, bool has_selection);
+/* For long core calls with a progress callback: draws, then returns
+ * without waiting a key typed meanwhile (false when none).  A resize is
+ * handled; a quit signal or a lost terminal reads as Esc.  Key scripts
+ * type nothing here (their keys wait for tui_wait_key). */
+bool tui_poll_key(struct tui *t, kc_key *key);
 
 /* Modal windows (forms, prompts, help) drawn over the panes. */
 struct tui_modal {

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "account.h"
+#include "account_extra.h"
 #include "date.h"
 #include "form.h"
 #include "pane.h"
+#include "pane_util.h"
 #include "paymethod.h"
 #include "strbuf.h"
 
@@ -27,13 +29,13 @@ static const struct pane_column account_columns[N_COLS] = {
 
 static const enum action_id account_hints[] = {
 	ACTION_SEARCH, ACTION_CREATE, ACTION_EDIT, ACTION_ACTIVATE, ACTION_SUSPEND, ACTION_HISTORY,
-	ACTION_PAYMETHODS, ACTION_FILTER, ACTION_SORT, ACTION_NONE
+	ACTION_PAYMETHODS, ACTION_USAGE, ACTION_FILTER, ACTION_SORT, ACTION_NONE
 };
 
 static const enum action_id account_actions[] = {
 	ACTION_OPEN, ACTION_FILTER, ACTION_CREATE, ACTION_EDIT, ACTION_ACTIVATE, ACTION_SUSPEND,
 	ACTION_REINSTATE, ACTION_CLOSE, ACTION_REOPEN, ACTION_HIGH_RISK, ACTION_PAYMETHODS,
-	ACTION_HISTORY, ACTION_NONE
+	ACTION_HISTORY, ACTION_USAGE, ACTION_SYNC, ACTION_NONE
 };
 
 struct accounts_state {
@@ -42,6 +44,12 @@ struct accounts_state {
 	struct account acc;
 	struct paymethod *pms;
 	size_t n_pms;
+	struct account_contact *contacts;  /* ACC-7 */
+	size_t n_contacts;
+	struct account_addon *addons;      /* active today */
+	size_t n_addons;
+	char *termination;                 /* pending termination, or NULL */
+	bool termination_late;
 	int64_t failed_id;        /* account_get failed for it: told once */
 };
 
@@ -57,6 +65,13 @@ static void drop_cache(struct accounts_state *s)
 	paymethods_free(&s->pms, s->n_pms);
 	s->pms = NULL;
 	s->n_pms = 0;
+	account_extra_contacts_free(&s->contacts, s->n_contacts);
+	s->n_contacts = 0;
+	account_extra_addons_free(&s->addons, s->n_addons);
+	s->n_addons = 0;
+	free(s->termination);
+	s->termination = NULL;
+	s->termination_late = false;
 	s->cached_id = 0;
 	s->failed_id = 0;
 }
@@ -235,6 +250,15 @@ static bool load_detail(struct pane *p, int64_t id)
 		s->n_pms = 0;
 	}
 	kc_error_clear(&err);
+	/* What cannot be read is left out of the detail (not an error). */
+	if (account_extra_contacts(tui_db(p->tui), id, &s->contacts, &s->n_contacts, &err) != KC_OK)
+		s->n_contacts = 0;
+	kc_error_clear(&err);
+	if (account_extra_addons(tui_db(p->tui), id, s->acc.language, NULL, &s->addons, &s->n_addons,
+		&err) != KC_OK)
+		s->n_addons = 0;
+	kc_error_clear(&err);
+	s->termination = pu_termination_note(p->tui, id, &s->termination_late);
 	return true;
 }
 
@@ -314,6 +338,39 @@ static char *paymethods_text(const struct accounts_state *s)
 	return strbuf_detach(&sb);
 }
 
+/* ACC-7: "Name (role), Other" or "none". */
+static char *contacts_text(const struct accounts_state *s)
+{
+	if (s->n_contacts == 0)
+		return kc_strdup(_("none"));
+	strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < s->n_contacts; i++) {
+		const struct account_contact *c = &s->contacts[i];
+		strbuf_appendf(&sb, "%s%s", i ? "; " : "", c->name);
+		if (*c->role)
+			strbuf_appendf(&sb, " (%s)", c->role);
+		if (*c->phone || *c->email)
+			strbuf_appendf(&sb, " %s", *c->phone ? c->phone : c->email);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* "Fax to email $5.00, ..." or NULL when there are none. */
+static char *addons_text(const struct accounts_state *s, enum money_style ms)
+{
+	if (s->n_addons == 0)
+		return NULL;
+	strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < s->n_addons; i++) {
+		strbuf_appendf(&sb, "%s%s", i ? ", " : "", s->addons[i].name);
+		if (s->addons[i].has_price) {
+			strbuf_append(&sb, " ");
+			money_append_locale(&sb, s->addons[i].monthly, ms);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
 /* A detail column: its window, left edge and width. */
 struct column {
 	WINDOW *w;
@@ -343,27 +400,33 @@ static void detail_contact(const struct column *c, const struct accounts_state *
 	y = pane_detail_pair(c->w, y, c->x, c->width, _("Email"), or_dash(a->email), THEME_NORMAL);
 	y = pane_detail_pair(c->w, y, c->x, c->width, _("Phone"), or_dash(a->phone), THEME_NORMAL);
 	y = pair_owned(c, y, _("Address"), address_text(a), THEME_NORMAL);
-	y = pair_owned(c, y, _("Customer"), kc_asprintf("%s, %s",
+	y = pair_owned(c, y, _("Customer"), kc_asprintf(_("%s, %s; statements: %s"),
 		is(a->kind, "consumer") ? _("consumer") : _("business"),
-		is(a->language, "en") ? _("English") : _("French")),
+		is(a->language, "en") ? _("English") : _("French"), or_dash(a->delivery)),
 		is(a->kind, "consumer") ? THEME_WARNING : THEME_NORMAL);
-	y = pane_detail_pair(c->w, y, c->x, c->width, _("Statements"), or_dash(a->delivery), THEME_NORMAL);
 	y = pane_detail_pair(c->w, y, c->x, c->width, _("voip.ms client"), or_dash(a->voipms_client),
 		THEME_NORMAL);
 	y = pair_owned(c, y, _("Payment"), paymethods_text(s), THEME_NORMAL);
+	y = pair_owned(c, y, _("Contacts"), contacts_text(s), THEME_NORMAL);
 	pair_owned(c, y, _("Updated"), who_when(a->updated_at, a->updated_by), THEME_DIM);
 }
 
 /* Right: the service, its life and its money (ACC-3..6, ACC-11, ACC-12). */
-static void detail_service(const struct column *c, struct pane *p, const struct account *a)
+static void detail_service(const struct column *c, struct pane *p, const struct accounts_state *s)
 {
+	const struct account *a = &s->acc;
 	const char *today = tui_today(p->tui);
 	enum money_style ms = tui_money_style(p->tui);
 	const struct kc_settings *set = tui_settings(p->tui);
 	int y = 1;
 	y = pair_owned(c, y, _("Status"), status_text(a),
 		is(a->status, "suspended") ? THEME_WARNING : THEME_NORMAL);
-	y = pane_detail_pair(c->w, y, c->x, c->width, _("Level"), level_long(a->level), THEME_NORMAL);
+	if (s->termination)
+		y = pu_termination_pair(c->w, y, c->x, c->width, s->termination, s->termination_late);
+	char *addons = addons_text(s, ms);
+	y = pair_owned(c, y, _("Level"), addons ? kc_asprintf(_("%s; add-ons: %s"), level_long(a->level),
+		addons) : kc_strdup(level_long(a->level)), THEME_NORMAL);
+	free(addons);
 	y = pair_owned(c, y, _("Term"), term_text(a), THEME_NORMAL);
 	bool overdue = account_welcome_overdue(a, today);
 	y = pair_owned(c, y, _("Welcome call"), a->welcome_call ? kc_strdup(a->welcome_call)
@@ -400,7 +463,7 @@ static void accounts_detail(struct pane *p, const struct pane_row *sel, WINDOW *
 	int half = getmaxx(w) / 2;
 	struct column left = { w, 1, half - 2 }, right = { w, half + 1, getmaxx(w) - half - 2 };
 	detail_contact(&left, s);
-	detail_service(&right, p, &s->acc);
+	detail_service(&right, p, s);
 }
 
 /* --- forms ------------------------------------------------------------------- */
@@ -914,6 +977,43 @@ static void add_line(strbuf *sb, const char *label, const char *value)
 	strbuf_appendf(sb, "%-22s %s\n", label, value && *value ? value : "-");
 }
 
+/* The whole account (Enter): contacts (ACC-7), add-ons, the pending
+ * termination. */
+static void open_account_extra(struct pane *p, const struct account *a, strbuf *sb)
+{
+	kc_db *db = tui_db(p->tui);
+	kc_error err = KC_ERROR_INIT;
+	struct account_contact *c = NULL;
+	size_t n = 0;
+	if (account_extra_contacts(db, a->id, &c, &n, &err) == KC_OK) {
+		strbuf_appendf(sb, "\n%s\n", _("Other contacts (ACC-7)"));
+		for (size_t i = 0; i < n; i++)
+			strbuf_appendf(sb, "  %s%s%s%s  %s  %s\n", c[i].name, *c[i].role ? " (" : "",
+				c[i].role, *c[i].role ? ")" : "", or_dash(c[i].email), or_dash(c[i].phone));
+		if (n == 0)
+			strbuf_appendf(sb, "  %s\n", _("none"));
+		account_extra_contacts_free(&c, n);
+	}
+	kc_error_clear(&err);
+	struct account_addon *ad = NULL;
+	if (account_extra_addons(db, a->id, a->language, NULL, &ad, &n, &err) == KC_OK) {
+		strbuf_appendf(sb, "\n%s\n", _("Add-ons in service"));
+		for (size_t i = 0; i < n; i++) {
+			strbuf_appendf(sb, "  %s  %s %s  ", ad[i].name, _("since"), ad[i].started_on);
+			if (ad[i].has_price)
+				money_append_locale(sb, ad[i].monthly, tui_money_style(p->tui));
+			strbuf_append(sb, "\n");
+		}
+		if (n == 0)
+			strbuf_appendf(sb, "  %s\n", _("none"));
+		account_extra_addons_free(&ad, n);
+	}
+	kc_error_clear(&err);
+	char *term = pu_termination_note(p->tui, a->id, NULL);
+	pu_append_termination(sb, term);
+	free(term);
+}
+
 static unsigned open_account(struct pane *p)
 {
 	struct account a;
@@ -963,6 +1063,7 @@ static unsigned open_account(struct pane *p)
 		paymethods_free(&pms, n);
 	}
 	kc_error_clear(&err);
+	open_account_extra(p, &a, &sb);
 	const char *consumer = account_consumer_warning(&a);
 	if (consumer)
 		strbuf_appendf(&sb, "\n%s\n", consumer);
@@ -995,6 +1096,30 @@ static unsigned open_view(struct pane *p, const struct pane_ops *ops, bool histo
 	return PANE_REDRAW;
 }
 
+/* Issue 5: the account's calls per billing cycle. */
+static unsigned open_usage(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	char *title = kc_asprintf(_("Usage of %s"), sel->cells[COL_NUMBER] ? sel->cells[COL_NUMBER] : "");
+	kc_error err = KC_ERROR_INIT;
+	if (tui_push_view(p->tui, &pane_usage_ops, sel->id, title, &err) != KC_OK)
+		tui_error(p->tui, &err);
+	kc_error_clear(&err);
+	free(title);
+	return PANE_REDRAW;
+}
+
+static unsigned sync_usage(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	char *number = sel && sel->cells[COL_NUMBER] ? kc_strdup(sel->cells[COL_NUMBER]) : NULL;
+	unsigned r = pane_usage_sync(p, sel ? sel->id : 0, number);
+	free(number);
+	return r;
+}
+
 static unsigned accounts_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
@@ -1012,6 +1137,8 @@ static unsigned accounts_action(struct pane *p, enum action_id a)
 		return confirm_step(p, a);
 	case ACTION_HISTORY: return open_view(p, &pane_history_ops, true);
 	case ACTION_PAYMETHODS: return open_view(p, &pane_paymethods_ops, false);
+	case ACTION_USAGE: return open_usage(p);
+	case ACTION_SYNC: return sync_usage(p);
 	default: return PANE_UNHANDLED;
 	}
 }

@@ -31,6 +31,9 @@
  * (and its ops declaration in pane.h). */
 static const struct pane_ops *const tab_registry[] = {
 	&pane_accounts_ops,
+	&pane_invoices_ops,
+	&pane_tickets_ops,
+	&pane_terminations_ops,
 };
 #define TUI_N_TABS (sizeof tab_registry / sizeof tab_registry[0])
 
@@ -53,6 +56,7 @@ struct tui {
 	char *message;
 	enum theme_role message_role;
 	int64_t data_version;
+	int64_t minute;       /* date_now() / 60 at the last tick: clocks redraw */
 	bool too_small, dirty, stop;
 	int exit_code;
 	char *fatal;          /* printed on stderr after curses ends */
@@ -250,6 +254,38 @@ static void draw_tiny(struct tui *t)
 		theme_puts(w, y + 1, nw < COLS ? (COLS - nw) / 2 : 0, now, COLS);
 }
 
+/* The text of tab i (" Accounts (20) [closed] " for the current one). */
+static char *tab_text(struct tui *t, size_t i)
+{
+	struct pane *p = t->tabs[i];
+	bool cur = i == t->cur_tab;
+	strbuf sb = STRBUF_INIT;
+	strbuf_appendf(&sb, " %s", pane_title(p));
+	if (cur && p->total >= 0)
+		strbuf_appendf(&sb, " (%lld)", (long long)p->total);
+	if (cur && p->filter_label)
+		strbuf_appendf(&sb, " [%s]", p->filter_label);
+	strbuf_append(&sb, " ");
+	return strbuf_detach(&sb);
+}
+
+/* Columns the tabs and the views take; only_current: the other tabs
+ * left out. */
+static int tabs_width(struct tui *t, bool only_current)
+{
+	int x = theme_text_width(" kenoconsole ");
+	for (size_t i = 0; i < TUI_N_TABS; i++) {
+		if (only_current && i != t->cur_tab)
+			continue;
+		char *s = tab_text(t, i);
+		x += 1 + (s ? theme_text_width(s) : 0);
+		free(s);
+	}
+	for (size_t i = 0; i < t->n_views; i++)
+		x += 3 + theme_text_width(pane_title(t->views[i]));
+	return x;
+}
+
 static void draw_tabs(struct tui *t)
 {
 	WINDOW *w = t->w_tabs;
@@ -257,50 +293,47 @@ static void draw_tabs(struct tui *t)
 	werase(w);
 	theme_set(w, THEME_TAB);
 	theme_blank(w, 0, 0, width);
+	/* Right side first: the read-only banner always shows; who is
+	 * working shows when there is room. */
+	const char *ro = _("READ-ONLY");
+	int bw = t->read_only ? theme_text_width(ro) + 2 : 0;
+	const char *staff = db_staff(t->db);
+	char *who = kc_asprintf(" %s ", staff ? staff : "");
+	int rw = who ? theme_text_width(who) : 0;
+	/* The other tabs give way to the views opened over the current one. */
+	bool only_current = tabs_width(t, false) + bw + rw + 1 > width;
+	if (tabs_width(t, only_current) + bw + rw + 1 > width)
+		rw = 0;
+	int limit = width - bw - rw;
 	theme_set(w, THEME_TITLE);
-	int x = theme_puts(w, 0, 0, " kenoconsole ", width);
-	for (size_t i = 0; i < TUI_N_TABS && x < width; i++) {
-		struct pane *p = t->tabs[i];
-		bool cur = i == t->cur_tab;
-		strbuf sb = STRBUF_INIT;
-		strbuf_appendf(&sb, " %s", pane_title(p));
-		if (cur && p->total >= 0)
-			strbuf_appendf(&sb, " (%lld)", (long long)p->total);
-		if (cur && p->filter_label)
-			strbuf_appendf(&sb, " [%s]", p->filter_label);
-		strbuf_append(&sb, " ");
-		theme_set(w, cur ? THEME_TAB_ACTIVE : THEME_TAB);
+	int x = theme_puts(w, 0, 0, " kenoconsole ", limit);
+	for (size_t i = 0; i < TUI_N_TABS && x < limit; i++) {
+		if (only_current && i != t->cur_tab)
+			continue;
+		char *s = tab_text(t, i);
+		theme_set(w, i == t->cur_tab ? THEME_TAB_ACTIVE : THEME_TAB);
 		x += 1;
-		x += theme_puts(w, 0, x, strbuf_cstr(&sb), width - x);
-		strbuf_free(&sb);
-	}
-	theme_set(w, THEME_TAB);
-	for (size_t i = 0; i < t->n_views && x < width; i++) {
-		char *s = kc_asprintf(" > %s", pane_title(t->views[i]));
-		theme_set(w, i + 1 == t->n_views ? THEME_TAB_ACTIVE : THEME_TAB);
-		x += theme_puts(w, 0, x, s ? s : "", width - x);
+		if (x < limit)
+			x += theme_puts(w, 0, x, s ? s : "", limit - x);
 		free(s);
 	}
-	/* Right side: the read-only banner and who is working. */
-	strbuf right = STRBUF_INIT;
-	const char *staff = db_staff(t->db);
-	strbuf_appendf(&right, " %s ", staff ? staff : "");
-	int rw = theme_text_width(strbuf_cstr(&right));
+	for (size_t i = 0; i < t->n_views && x < limit; i++) {
+		char *s = kc_asprintf(" > %s", pane_title(t->views[i]));
+		theme_set(w, i + 1 == t->n_views ? THEME_TAB_ACTIVE : THEME_TAB);
+		x += theme_puts(w, 0, x, s ? s : "", limit - x);
+		free(s);
+	}
 	if (t->read_only) {
-		const char *ro = _("READ-ONLY");
-		int bw = theme_text_width(ro) + 2;
-		if (x + bw + rw + 1 <= width) {
-			char *b = kc_asprintf(" %s ", ro);
-			theme_set(w, THEME_BANNER);
-			theme_puts(w, 0, width - rw - bw, b ? b : ro, bw);
-			free(b);
-		}
+		char *b = kc_asprintf(" %s ", ro);
+		theme_set(w, THEME_BANNER);
+		theme_puts(w, 0, width - rw - bw, b ? b : ro, bw);
+		free(b);
 	}
-	if (x + rw <= width) {
+	if (rw > 0) {
 		theme_set(w, THEME_TAB);
-		theme_puts(w, 0, width - rw, strbuf_cstr(&right), rw);
+		theme_puts(w, 0, width - rw, who, rw);
 	}
-	strbuf_free(&right);
+	free(who);
 	theme_set(w, THEME_NORMAL);
 }
 
@@ -316,6 +349,27 @@ static bool view_offers(const struct pane *p, enum action_id a)
 	return false;
 }
 
+/* The pane's summary (totals), right-aligned on the status line; the
+ * key hints stop before it.  Returns the columns left for the hints. */
+static int draw_summary(WINDOW *w, struct pane *p, int width)
+{
+	char *text = p->ops->summary ? p->ops->summary(p) : NULL;
+	if (!text)
+		return width;
+	char *s = kc_asprintf(" %s ", text);
+	int sw = s ? theme_text_width(s) : 0;
+	int left = width;
+	if (s && sw < width / 2 + 10 && sw < width) {
+		left = width - sw;
+		theme_set(w, THEME_HINT_KEY);
+		theme_puts(w, 0, left, s, sw);
+		theme_set(w, THEME_STATUS);
+	}
+	free(s);
+	free(text);
+	return left;
+}
+
 static void draw_status(struct tui *t)
 {
 	WINDOW *w = t->w_status;
@@ -324,6 +378,7 @@ static void draw_status(struct tui *t)
 	theme_set(w, THEME_STATUS);
 	theme_blank(w, 0, 0, width);
 	struct pane *p = current_view(t);
+	width = draw_summary(w, p, width);
 	/* Help and the way out first: they always fit. */
 	enum action_id head[] = { ACTION_HELP, t->n_views ? ACTION_BACK : ACTION_QUIT, ACTION_NONE };
 	int x = 0;
@@ -528,6 +583,17 @@ static void poll_data_version(struct tui *t)
 	}
 }
 
+/* Clocks on screen (SLA time left) move each minute: reload the panes
+ * when the minute changes. */
+static void minute_tick(struct tui *t)
+{
+	int64_t m = (int64_t)(date_now() / 60);
+	if (m != t->minute) {
+		t->minute = m;
+		mark_all_stale(t);
+	}
+}
+
 static void stop_with(struct tui *t, int code, const char *fatal)
 {
 	t->stop = true;
@@ -582,6 +648,7 @@ bool tui_wait_key(struct tui *t, kc_key *key)
 			return true;
 		case INPUT_TICK:
 			poll_data_version(t);
+			minute_tick(t);
 			continue;
 		case INPUT_RESIZE:
 			relayout(t);
@@ -615,6 +682,31 @@ bool tui_wait_key(struct tui *t, kc_key *key)
 			continue;
 		}
 	}
+}
+
+bool tui_poll_key(struct tui *t, kc_key *key)
+{
+	if (t->stop)
+		return false;
+	tui_draw(t);
+	if (input_is_script(&t->input))
+		return false;
+	if (input_quit_requested()) {
+		*key = KC_KEY_ESC;
+		return true;
+	}
+	wint_t wch = 0;
+	wtimeout(stdscr, 0);
+	int rc = wget_wch(stdscr, &wch);
+	if (rc == ERR)
+		return false;
+	if (rc == KEY_CODE_YES && wch == KEY_RESIZE) {
+		relayout(t);
+		tui_draw(t);
+		return false;
+	}
+	*key = keymap_from_curses(rc, (unsigned)wch);
+	return true;
 }
 
 /* --- help ------------------------------------------------------------------- */
@@ -906,6 +998,7 @@ int tui_run(kc_db *db, const struct kc_settings *settings, const struct tui_opti
 	t->read_only = (opt && opt->read_only) || db_is_read_only(db);
 	t->money = pick_money_style(settings);
 	t->data_version = db_data_version(db);
+	t->minute = (int64_t)(date_now() / 60);
 	if (!prepare(t, script)) {
 		free_all(t);
 		return 1;

@@ -129,7 +129,17 @@ assert_contains "ACC-10 reason" '"closure_reason": "harm"' "$out"
 assert_contains "ACC-10 barred" '"reopen_barred": true' "$out"
 kc account reopen 1 --requested-by "Émilie Côté" --identity-check "passport seen" 2>"$t/err"; rc=$?
 assert_eq "TRM-8 barred account not reopened" 1 "$rc"
-kc account close 2 --reason complaints >/dev/null || fail "close 2"
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$KC_DB" "INSERT INTO store_credits (account_id, source, amount_cents,
+		remaining_cents, issued_on, expires_on, created_by) VALUES (2, 'goodwill', 2500, 2500,
+		'2026-01-01', '2028-01-01', 'root')" || fail "sqlite3"
+	assert_eq "ACC-10 closure forfeits store credit (CRD-3)" "Account K-000002 is closed.
+Store credit forfeited (CRD-3): 1 credit(s), \$25.00." "$(kc account close 2 --reason complaints)"
+	assert_eq "CRD-3 forfeited in the same step" "forfeited" \
+		"$(sqlite3 "$KC_DB" "SELECT status FROM store_credits WHERE account_id = 2")"
+else
+	kc account close 2 --reason complaints >/dev/null || fail "close 2"
+fi
 kc account reopen 2 --requested-by "Someone Else" --identity-check "ID seen" 2>"$t/err"; rc=$?
 assert_eq "TRM-8 only the holder" 1 "$rc"
 assert_contains "TRM-8 named" "TRM-8" "$(cat "$t/err")"

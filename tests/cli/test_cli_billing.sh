@@ -124,7 +124,7 @@ assert_eq "missing amount: exit 2" 2 "$rc"
 # --- overdue (BIL-6) --------------------------------------------------------------
 assert_eq "BIL-6 day 10 is not overdue yet" "" \
 	"$(kc overdue --as-of 2025-02-20 --format csv | tail -n +2)"
-assert_eq "overdue list" "K-000001,1,Émilie Côté,active,2025-02-10,30,1,35.97,93.46" \
+assert_eq "overdue list" "K-000001,1,Émilie Côté,active,2025-02-10,30,1,35.97,93.46,overdue," \
 	"$(kc overdue --as-of 2025-03-12 --format csv | tail -n +2)"
 out=$(kc overdue --as-of 2025-03-12 --suspend); rc=$?
 assert_eq "overdue --suspend exits 0" 0 "$rc"
@@ -136,6 +136,11 @@ assert_eq "BIL-6 no reinstatement while owing" 1 "$rc"
 assert_contains "BIL-6 message" "BIL-6" "$(cat "$t/err")"
 kc payment add --account K-000001 --amount 93.46 --method cheque --date 2025-03-13 >/dev/null \
 	|| fail "pay the rest"
+kc account reinstate K-000001 2>"$t/err"; rc=$?
+assert_eq "BIL-6 the PAY-3 wire fee not invoiced yet is owed too" 1 "$rc"
+assert_contains "BIL-6 amount owed named" "owes \$15.00, of which \$15.00 is not invoiced yet" "$(cat "$t/err")"
+kc payment add --account K-000001 --amount 15 --method cheque --date 2025-03-13 >/dev/null \
+	|| fail "pay the wire fee (store credit for the next invoice)"
 kc account reinstate K-000001 >/dev/null || fail "BIL-6 reinstated once paid"
 
 # --- chargebacks (PAY-4) ---------------------------------------------------------
@@ -143,6 +148,9 @@ out=$(kc payment chargeback 1 --date 2025-03-20); rc=$?
 assert_eq "chargeback exits 0" 0 "$rc"
 assert_contains "chargeback fee" 'Fee:                   $35.00' "$out"
 assert_contains "chargeback suspends" "suspended (PAY-4)" "$out"
+kc account reinstate K-000001 2>"$t/err"; rc=$?
+assert_eq "PAY-4 no reinstatement while the reassessment waits for its invoice" 1 "$rc"
+assert_contains "BIL-6 counts what is not invoiced yet" "not invoiced yet" "$(cat "$t/err")"
 kc payment chargeback 2 --date 2025-03-21 >/dev/null || fail "second chargeback"
 out=$(kc payment chargeback 4 --date 2025-03-22)
 assert_contains "PAY-4 third chargeback flags closure" "flagged for closure" "$out"
@@ -164,7 +172,7 @@ kc payment refund --account K-000002 --amount 10 --to cheque --payment 3 --groun
 assert_eq "PAY-7 refused for non-use" 1 "$rc"
 assert_contains "PAY-7 message" "PAY-7" "$(cat "$t/err")"
 out=$(kc payment refund --account K-000002 --amount 10 --to store_credit --note "goodwill")
-assert_contains "PAY-7 store credit refund" "Store credit 2 issued." "$out"
+assert_contains "PAY-7 store credit refund" "Store credit 3 issued." "$out"
 # --- the next cycle bills the fees, applies the credit --------------------------------
 kc invoice run --as-of 2025-04-10 --quiet || fail "run april"
 json=$(json1 6)

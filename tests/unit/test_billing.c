@@ -14,7 +14,9 @@
 #include "invoice.h"
 #include "overdue.h"
 #include "payment.h"
+#include "paymethod.h"
 #include "strbuf.h"
+#include "termination.h"
 #include "testutil.h"
 
 #define NOW_UTC "2026-01-15T17:00:00Z"
@@ -731,6 +733,322 @@ static void test_BIL6_overdue_from_day_11_and_reinstatement_only_when_paid(void 
 	assert_int_equal(n, 0);
 }
 
+/* --- TRM-6 final invoice, BIL-8 end of renewal ------------------------------- */
+
+static void add_minutes(kc_db *db, int64_t account, int minutes, const char *day)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		"INSERT INTO tickets (number, account_id, subject, requested_priority, priority,"
+		" received_at, response_due, created_at, created_by, updated_at, updated_by)"
+		" SELECT coalesce(max(number), 0) + 1, %" PRId64 ", 'DB', 'standard', 'standard',"
+		" '%sT10:00:00Z', '%sT11:00:00Z', 'x', 'x', 'x', 'x' FROM tickets;"
+		"INSERT INTO time_entries (ticket_id, account_id, staff, minutes, worked_on, billable)"
+		" VALUES (last_insert_rowid(), %" PRId64 ", 'bob', %d, '%s', 1)",
+		account, day, day, account, minutes, day);
+	exec(db, sql);
+}
+
+static void test_TRM6_final_invoice_bills_usage_after_the_last_cycle_rounded_once(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	run(f, "2025-03-10"); /* cycles 0, 1, 2 */
+	/* 7 calls of 1.23456789 $ after the last cycle: 8.64197523 $ -> 8.64
+	 * (rounding each call would give 7 x 1.23 = 8.61) */
+	add_usage(f->db, a, 7, 123456789, "2025-03-15");
+	add_usage(f->db, a, 1, 100000000, "2025-03-25"); /* after the end of service */
+	add_minutes(f->db, a, 45, "2025-03-18");          /* 45 min at 120.00/h = 90.00 */
+	struct payment_input pin = { .account_id = a, .method = "wire", .amount = 100,
+		.received_on = "2025-03-12", .wire_fee = 1500 };
+	kc_error err = KC_ERROR_INIT;
+	ok(payment_record(f->db, &pin, NULL, &err), &err, "wire payment");
+	/* the end of service cannot be in the future */
+	int64_t number = -1;
+	assert_int_equal(billing_issue_final(f->db, &f->opt, a, "2026-01-16", &number, &err),
+		KC_ERR_RULE);
+	assert_non_null(strstr(err.message, "TRM-6"));
+	kc_error_clear(&err);
+	assert_int_equal(number, 0);
+	ok(billing_issue_final(f->db, &f->opt, a, "2025-03-20", &number, &err), &err, "final");
+	assert_int_equal(number, 4);
+	struct invoice inv;
+	get_invoice(f->db, number, &inv);
+	assert_string_equal(inv.kind, "final");
+	assert_string_equal(inv.cycle_key, "final");
+	assert_string_equal(inv.date, "2026-01-15"); /* dated the day it is issued */
+	assert_string_equal(inv.period_start, "2025-03-10");
+	assert_string_equal(inv.period_end, "2025-03-20");
+	/* usage 8.64 + consulting 90.00 taxable, wire fee 15.00 not:
+	 * GST 5 % of 98.64 = 4.932 -> 4.93, QST 9.975 % = 9.83934 -> 9.84 */
+	assert_int_equal(inv.subtotal, 864 + 9000 + 1500);
+	assert_int_equal(inv.tax, 493 + 984);
+	assert_int_equal(inv.total, 864 + 9000 + 1500 + 493 + 984);
+	invoice_clear(&inv);
+	int64_t id = q_int(f->db, "SELECT id FROM invoices WHERE number = %" PRId64, number);
+	assert_int_equal(q_int(f->db, "SELECT amount_cents FROM invoice_lines WHERE invoice_id = %"
+		PRId64 " AND kind = 'usage'", id), 864);
+	assert_int_equal(q_int(f->db, "SELECT amount_cents FROM invoice_lines WHERE invoice_id = %"
+		PRId64 " AND kind = 'consulting'", id), 9000);
+	assert_int_equal(q_int(f->db, "SELECT amount_cents FROM invoice_lines WHERE invoice_id = %"
+		PRId64 " AND kind = 'fee'", id), 1500);
+	/* no new cycle: no support, no add-on */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoice_lines WHERE invoice_id = %"
+		PRId64 " AND kind IN ('support', 'addon', 'first', 'coupon')", id), 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoice_lines WHERE invoice_id = %"
+		PRId64, id), 3);
+	/* the call after the end of service stays out */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM usage_records WHERE invoice_id IS NULL"
+		" AND account_id = %" PRId64, a), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM usage_records WHERE invoice_id = %"
+		PRId64, id), 7);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit WHERE entity = 'invoice'"
+		" AND action = 'invoice.issue' AND entity_id = %" PRId64, id), 1);
+	/* BIL-9: its statement says what it is, in the customer's language */
+	strbuf sb = STRBUF_INIT;
+	ok(invoice_statement_text(f->db, number, NULL, &sb, &err), &err, "statement");
+	assert_non_null(strstr(strbuf_cstr(&sb), "FACTURE FINALE"));
+	strbuf_free(&sb);
+	/* idempotent: a second call issues nothing and names the same invoice */
+	int64_t again = 0;
+	ok(billing_issue_final(f->db, &f->opt, a, "2025-03-20", &again, &err), &err, "again");
+	assert_int_equal(again, number);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64, a), 4);
+	assert_invoices_whole(f->db);
+	/* nothing left to bill: no invoice, no number spent (BIL-5) */
+	int64_t b = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	run(f, "2025-02-10");
+	ok(billing_issue_final(f->db, &f->opt, b, "2025-02-20", &number, &err), &err, "empty");
+	assert_int_equal(number, 0);
+	assert_invoices_whole(f->db);
+	assert_int_equal(billing_issue_final(f->db, &f->opt, 999, "2025-02-20", &number, &err),
+		KC_ERR_NOT_FOUND);
+	kc_error_clear(&err);
+}
+
+/* Takes the account's termination through the end of service on `end`. */
+static int64_t end_service(kc_db *db, int64_t account, const char *asked, const char *end,
+	bool separation)
+{
+	kc_error err = KC_ERROR_INIT;
+	struct termination_request_args r = { .account_id = account,
+		.requested_by = "Marie Tremblay", .date = asked, .separation_only = separation };
+	int64_t id = 0;
+	ok(termination_request(db, &r, &id, &err), &err, "request");
+	ok(termination_approve(db, id, 0, NULL, &err), &err, "approve");
+	if (separation)
+		return id;
+	ok(termination_schedule(db, id, 0, end, &err), &err, "schedule");
+	ok(termination_end_service(db, id, 0, end, &err), &err, "end");
+	return id;
+}
+
+static void test_BIL8_no_renewal_once_the_service_ended(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	int64_t b = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	int64_t sep = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	run(f, "2025-02-10");
+	end_service(f->db, a, "2025-02-15", "2025-04-10", false); /* on a cycle date */
+	end_service(f->db, b, "2025-02-15", "2025-04-09", false); /* the day before */
+	end_service(f->db, sep, "2025-02-15", NULL, true);        /* TRM-3: service goes on */
+	struct billing_report r = run(f, "2025-06-10");
+	/* a: 2025-03-10 only (the 04-10 cycle is the end of service itself);
+	 * b: 2025-03-10 only; sep: 03-10 .. 06-10 */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64, a), 3);
+	assert_int_equal(q_int(f->db, "SELECT max(invoice_date) = '2025-03-10' FROM invoices"
+		" WHERE account_id = %" PRId64, a), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64, b), 3);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64, sep), 6);
+	assert_int_equal(r.invoices, 1 + 1 + 4);
+	/* one account alone, and a second run: still nothing */
+	struct billing_report one = { 0 };
+	kc_error err = KC_ERROR_INIT;
+	ok(billing_run_account(f->db, &f->opt, a, "2025-06-10", false, &one, &err), &err, "one");
+	assert_int_equal(one.invoices, 0);
+	assert_int_equal(run(f, "2025-06-10").invoices, 0);
+	assert_invoices_whole(f->db);
+}
+
+/* --- PAY-5 unpaid reassessment, PAY-4/BIL-6 amount owed --------------------- */
+
+/* A paid first invoice, then the payment refunded as unauthorized (PAY-5),
+ * notified at `notified`: the refunded amount is reassessed. */
+static int64_t refund_unauthorized(struct fx *f, const char *welcome, const char *notified)
+{
+	int64_t a = make_account(f->db, (struct acct_spec){ .welcome = welcome });
+	run(f, welcome);
+	kc_error err = KC_ERROR_INIT;
+	int64_t pm = 0;
+	ok(paymethod_add(f->db, a, "visa", "4242", "2028-01", "tok_x", "", &pm, &err), &err, "pm");
+	struct payment_input pin = { .account_id = a, .method = "visa", .amount = 5749,
+		.received_on = welcome };
+	struct payment_result pay;
+	ok(payment_record(f->db, &pin, &pay, &err), &err, "pay");
+	char day[11];
+	snprintf(day, sizeof day, "%.10s", notified);
+	struct refund_input rin = { .account_id = a, .payment_id = pay.payment_id,
+		.reason = "unauthorized", .method = "paypal", .amount = 5749, .refunded_on = day,
+		.paymethod_id = pm, .notified_at = notified };
+	struct refund_result res;
+	ok(payment_refund(f->db, &rin, &res, &err), &err, "refund");
+	return a;
+}
+
+static const struct overdue_row *find_row(const struct overdue_row *rows, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].account_id == id)
+			return &rows[i];
+	return NULL;
+}
+
+static void test_PAY5_unpaid_reassessment_past_72_hours_listed_and_suspended(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = refund_unauthorized(f, "2025-03-01", "2025-03-03T15:00:00Z");
+	struct overdue_row rows[8];
+	size_t n;
+	kc_error err = KC_ERROR_INIT;
+	bool due;
+	char pay_by[DATE_INSTANT_BUFSZ];
+	/* 72 hours: due 2025-03-06T15:00:00Z (10:00 in Quebec) */
+	ok(overdue_page(f->db, "2025-03-05", 0, rows, 8, &n, &err), &err, "before");
+	assert_int_equal(n, 0);
+	ok(overdue_reassessment_eligible(f->db, a, "2025-03-05", &due, pay_by, &err), &err, "elig");
+	assert_false(due);
+	assert_int_equal(overdue_suspend(f->db, a, "2025-03-05", "", &err), KC_ERR_RULE);
+	assert_non_null(strstr(err.message, "PAY-5"));
+	kc_error_clear(&err);
+	ok(overdue_reassessment_eligible(f->db, a, "2025-03-06", &due, pay_by, &err), &err, "day");
+	assert_true(due);
+	assert_string_equal(pay_by, "2025-03-06T15:00:00Z");
+	ok(overdue_page(f->db, "2025-03-08", 0, rows, 8, &n, &err), &err, "after");
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].account_id, a);
+	assert_string_equal(rows[0].reason, "reassessment");
+	assert_true(rows[0].reassessment);
+	assert_false(rows[0].invoice_overdue);
+	assert_string_equal(rows[0].pay_by, "2025-03-06T15:00:00Z");
+	assert_int_equal(rows[0].days_late, 2);
+	assert_string_equal(rows[0].oldest_date, "");
+	overdue_rows_clear(rows, n);
+	ok(overdue_suspend(f->db, a, "2025-03-08", "", &err), &err, "suspend");
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM suspensions WHERE account_id = %" PRId64
+		" AND reason = 'reassessment'", a), 1);
+	/* the reassessment is not invoiced yet: the balance reads 0, yet it is owed */
+	assert_int_equal(account_reinstate(f->db, a, 0, &err), KC_ERR_RULE);
+	assert_non_null(strstr(err.message, "BIL-6"));
+	assert_non_null(strstr(err.message, "57.49"));
+	kc_error_clear(&err);
+	/* paid before the next invoice: store credit for it; no longer listed */
+	struct payment_input pin = { .account_id = a, .method = "cheque", .amount = 5749,
+		.received_on = "2025-03-09" };
+	ok(payment_record(f->db, &pin, NULL, &err), &err, "pay it");
+	ok(overdue_page(f->db, "2025-03-10", 0, rows, 8, &n, &err), &err, "paid");
+	assert_int_equal(n, 0);
+	ok(account_reinstate(f->db, a, 0, &err), &err, "reinstate");
+}
+
+static void test_PAY5_invoiced_reassessment_unpaid_stays_listed(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = refund_unauthorized(f, "2025-03-01", "2025-03-03T15:00:00Z");
+	int64_t late = make_account(f->db, (struct acct_spec){ .welcome = "2025-03-01" });
+	run(f, "2025-04-01"); /* the reassessment goes on a's invoice of 2025-04-01 */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM fees WHERE invoice_id IS NULL"), 0);
+	struct overdue_row rows[8];
+	size_t n;
+	kc_error err = KC_ERROR_INIT;
+	ok(overdue_page(f->db, "2025-04-02", 0, rows, 8, &n, &err), &err, "listed");
+	assert_int_equal(n, 2);
+	const struct overdue_row *r = find_row(rows, n, a);
+	assert_non_null(r); /* its new invoice is a day old: PAY-5 alone */
+	assert_string_equal(r->reason, "reassessment");
+	assert_false(r->invoice_overdue);
+	r = find_row(rows, n, late); /* unpaid since 2025-03-01: BIL-6 */
+	assert_non_null(r);
+	assert_string_equal(r->reason, "overdue");
+	assert_false(r->reassessment);
+	overdue_rows_clear(rows, n);
+	/* paid: off the list although the invoice was issued after the deadline */
+	struct payment_input pin = { .account_id = a, .method = "cheque",
+		.amount = q_int(f->db, "SELECT balance_cents FROM accounts WHERE id = %" PRId64, a),
+		.received_on = "2025-04-03" };
+	ok(payment_record(f->db, &pin, NULL, &err), &err, "pay");
+	ok(overdue_page(f->db, "2025-04-04", 0, rows, 8, &n, &err), &err, "paid");
+	assert_null(find_row(rows, n, a));
+	overdue_rows_clear(rows, n);
+}
+
+static void test_PAY5_and_BIL6_both_reasons_overdue_first(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = refund_unauthorized(f, "2025-03-01", "2025-03-03T15:00:00Z");
+	run(f, "2025-04-01");
+	struct overdue_row rows[8];
+	size_t n;
+	kc_error err = KC_ERROR_INIT;
+	ok(overdue_page(f->db, "2025-04-12", 0, rows, 8, &n, &err), &err, "both");
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].account_id, a);
+	assert_string_equal(rows[0].reason, "overdue");
+	assert_true(rows[0].invoice_overdue);
+	assert_true(rows[0].reassessment);
+	assert_string_equal(rows[0].oldest_date, "2025-04-01");
+	overdue_rows_clear(rows, n);
+	ok(overdue_suspend(f->db, a, "2025-04-12", "", &err), &err, "suspend");
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM suspensions WHERE account_id = %" PRId64
+		" AND reason = 'overdue'", a), 1);
+}
+
+static void test_PAY4_chargeback_then_reinstate_refused_until_paid(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = make_account(f->db, (struct acct_spec){ .welcome = "2025-03-01" });
+	run(f, "2025-03-01");
+	kc_error err = KC_ERROR_INIT;
+	struct payment_input pin = { .account_id = a, .method = "visa", .amount = 5749,
+		.received_on = "2025-03-02" };
+	struct payment_result pay;
+	ok(payment_record(f->db, &pin, &pay, &err), &err, "pay");
+	struct chargeback_result cb;
+	ok(payment_chargeback(f->db, pay.payment_id, 0, "2025-03-10", 3500, &cb, &err), &err, "cb");
+	assert_true(cb.suspended);
+	struct payment_owed o;
+	ok(payment_amount_owed(f->db, a, &o, &err), &err, "owed");
+	assert_int_equal(o.balance, 0); /* invoices only: all paid */
+	assert_int_equal(o.pending, 5749 + 3500);
+	assert_int_equal(o.credit, 0);
+	assert_int_equal(o.owed, 9249);
+	assert_int_equal(account_reinstate(f->db, a, 0, &err), KC_ERR_RULE);
+	assert_non_null(strstr(err.message, "BIL-6"));
+	assert_non_null(strstr(err.message, "92.49"));
+	kc_error_clear(&err);
+	/* a partial payment becomes store credit: still 42.49 owed */
+	pin.amount = 5000;
+	pin.received_on = "2025-03-11";
+	ok(payment_record(f->db, &pin, NULL, &err), &err, "partial");
+	ok(payment_amount_owed(f->db, a, &o, &err), &err, "owed 2");
+	assert_int_equal(o.credit, 5000);
+	assert_int_equal(o.owed, 4249);
+	assert_int_equal(account_reinstate(f->db, a, 0, &err), KC_ERR_RULE);
+	kc_error_clear(&err);
+	pin.amount = 4249;
+	ok(payment_record(f->db, &pin, NULL, &err), &err, "rest");
+	ok(payment_amount_owed(f->db, a, &o, &err), &err, "owed 3");
+	assert_int_equal(o.owed, 0);
+	ok(account_reinstate(f->db, a, 0, &err), &err, "reinstate");
+	/* the next invoice bills the fees and takes the credit for them */
+	run(f, "2025-04-01");
+	assert_int_equal(q_int(f->db, "SELECT credited_cents FROM invoices WHERE account_id = %"
+		PRId64 " AND cycle_key = 'c0001'", a), 9249);
+	assert_int_equal(payment_amount_owed(f->db, 999, &o, &err), KC_ERR_NOT_FOUND);
+	kc_error_clear(&err);
+	assert_invoices_whole(f->db);
+}
+
 /* --- kill safety: a whole invoice or none --------------------------------- */
 
 static void test_BIL7_failure_mid_invoice_leaves_no_partial_invoice(void **state)
@@ -782,6 +1100,12 @@ int main(void)
 		T(test_invoice_page_filters_and_keyset),
 		T(test_BIL6_overdue_from_day_11_and_reinstatement_only_when_paid),
 		T(test_BIL7_failure_mid_invoice_leaves_no_partial_invoice),
+		T(test_TRM6_final_invoice_bills_usage_after_the_last_cycle_rounded_once),
+		T(test_BIL8_no_renewal_once_the_service_ended),
+		T(test_PAY5_unpaid_reassessment_past_72_hours_listed_and_suspended),
+		T(test_PAY5_invoiced_reassessment_unpaid_stays_listed),
+		T(test_PAY5_and_BIL6_both_reasons_overdue_first),
+		T(test_PAY4_chargeback_then_reinstate_refused_until_paid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

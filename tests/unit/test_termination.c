@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "billing.h"
 #include "calendar.h"
 #include "date.h"
 #include "db.h"
@@ -464,6 +465,94 @@ static void test_TRM6_without_final_invoice_links_the_latest(void **state)
 	assert_int_equal(fi.invoice_number, 8);
 	assert_false(fi.is_final);
 	assert_true(fi.usage_synced);
+}
+
+/* Calls of the account on `day`, each costing units8, not invoiced. */
+static void add_calls(struct fixture *f, int count, int64_t units8, const char *day)
+{
+	for (int i = 0; i < count; i++) {
+		char *sql = kc_asprintf("INSERT INTO usage_records (account_id, client, uniqueid, "
+			"started_at, seconds, cost_units8) SELECT id, voipms_client, 'c%s-%d', "
+			"'%sT14:00:00Z', 60, %lld FROM accounts WHERE id = %lld", day, i, day,
+			(long long)units8, (long long)f->account);
+		assert_non_null(sql);
+		exec_sql(f->db, sql);
+		free(sql);
+	}
+}
+
+static void synced_to(struct fixture *f, const char *day)
+{
+	char *sql = kc_asprintf("INSERT INTO sync_watermarks (account_id, synced_to) VALUES "
+		"(%lld, '%s')", (long long)f->account, day);
+	exec_sql(f->db, sql);
+	free(sql);
+}
+
+static void test_TRM6_final_invoice_issued_by_billing_and_linked(void **state)
+{
+	struct fixture *f = *state;
+	kc_error err = KC_ERROR_INIT;
+	/* 3 calls of 0.33333333 $ = 0.99999999 $ -> 1.00 $ (rounded once) */
+	add_calls(f, 3, 33333333, "2026-07-05");
+	synced_to(f, "2026-07-10");
+	int64_t id = request(f, "Josée Tremblay", false, false, "2026-06-15");
+	ok(termination_approve(f->db, id, 0, NULL, &err), &err);
+	ok(termination_schedule(f->db, id, 0, "2026-07-10", &err), &err);
+	ok(termination_end_service(f->db, id, 0, "2026-07-10", &err), &err);
+	struct billing_options opt;
+	billing_options_default(&opt);
+	opt.gst_number = "987654321 RT0001";
+	struct termination_final fi;
+	ok(termination_final_invoice_with(f->db, id, 0, &opt, &fi, &err), &err);
+	assert_true(fi.issued);
+	assert_true(fi.is_final);
+	assert_true(fi.usage_synced);
+	assert_int_equal(fi.invoice_number, 1);
+	assert_int_equal(fi.invoice_total, 100 + 5 + 10); /* GST 0.05, QST 0.09975 -> 0.10 */
+	struct termination t;
+	ok(termination_get(f->db, id, &t, &err), &err);
+	assert_int_equal(t.state, TERMINATION_FINAL_INVOICED);
+	assert_int_equal(t.final_invoice_id, fi.invoice_id);
+	assert_string_equal(t.final_invoice_kind, "final");
+	assert_int_equal(t.balance, 115);
+	termination_clear(&t);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM invoices WHERE kind = 'final' "
+		"AND cycle_key = 'final' AND gst_number = '987654321 RT0001'"), 1);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM usage_records WHERE invoice_id IS NULL"), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+		"'termination.final_invoice' AND new_values LIKE '%\"issued\":1%'"), 1);
+	/* the step is done once; billing itself issues no second final invoice */
+	expect(termination_final_invoice(f->db, id, 0, NULL, &err), &err, KC_ERR_RULE, "TRM-6");
+	int64_t number = 0;
+	ok(billing_issue_final(f->db, &opt, f->account, "2026-07-10", &number, &err), &err);
+	assert_int_equal(number, 1);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM invoices"), 1);
+}
+
+static void test_TRM6_sync_behind_the_end_of_service_refuses_the_final_invoice(void **state)
+{
+	struct fixture *f = *state;
+	kc_error err = KC_ERROR_INIT;
+	add_calls(f, 2, 50000000, "2026-07-08");
+	synced_to(f, "2026-07-08");
+	int64_t id = request(f, "Josée Tremblay", false, false, "2026-06-15");
+	ok(termination_approve(f->db, id, 0, NULL, &err), &err);
+	ok(termination_schedule(f->db, id, 0, "2026-07-10", &err), &err);
+	ok(termination_end_service(f->db, id, 0, "2026-07-10", &err), &err);
+	expect(termination_final_invoice(f->db, id, 0, NULL, &err), &err, KC_ERR_RULE,
+		"synced only to 2026-07-08");
+	assert_int_equal(state_of(f, id), TERMINATION_SERVICE_ENDED);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM invoices"), 0);
+	assert_int_equal(query_int(f->db, "SELECT next_value FROM sequences WHERE name = 'invoice'"), 1);
+	char *sql = kc_asprintf("UPDATE sync_watermarks SET synced_to = '2026-07-12' "
+		"WHERE account_id = %lld", (long long)f->account);
+	exec_sql(f->db, sql);
+	free(sql);
+	struct termination_final fi;
+	ok(termination_final_invoice(f->db, id, 0, &fi, &err), &err);
+	assert_true(fi.issued);
+	assert_int_equal(fi.invoice_total, 100 + 5 + 10);
 }
 
 /* --- unpaid balance -------------------------------------------------------- */
@@ -1042,6 +1131,8 @@ int main(void)
 		T(test_steps_out_of_order_are_refused),
 		T(test_TRM6_final_invoice_linked_and_sync_reported),
 		T(test_TRM6_without_final_invoice_links_the_latest),
+		T(test_TRM6_final_invoice_issued_by_billing_and_linked),
+		T(test_TRM6_sync_behind_the_end_of_service_refuses_the_final_invoice),
 		T(test_TRM6_unpaid_balance_proceeds_and_closure_reports_it),
 		T(test_TRM4_deadline_skips_weekends_and_quebec_holidays),
 		T(test_TRM4_deadline_across_saint_jean_and_canada_day),
