@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_admin.h"
 #include "cmd_billing.h"
 #include "demo.h"
 #include "kc.h"
@@ -65,7 +66,7 @@ static const struct cli_command commands[] = {
 		N_("ID --requested-by NAME --identity-check TEXT"), STAFF_ADMIN, CLI_WRITES },
 	{ "account high-risk", cmd_account_high_risk,
 		N_("Mark or clear the high-risk check (documents requested)"),
-		N_("ID on|off"), STAFF_ADMIN, CLI_WRITES },
+		N_("ID on|off"), STAFF_AGENT, CLI_WRITES },
 	{ "account paymethod add", cmd_account_paymethod_add,
 		N_("Add a payment method (never a full card number)"),
 		N_("ID --kind visa|mastercard|cheque|wire [--last4 NNNN --expiry YYYY-MM "
@@ -75,6 +76,7 @@ static const struct cli_command commands[] = {
 		N_("Withdraw a payment method"), N_("PMID --reason TEXT"), STAFF_AGENT, CLI_WRITES },
 	{ "account history", cmd_account_history, N_("An account's history, newest first"),
 		N_("ID [--limit N] [--format text|csv|json]"), STAFF_NONE, 0 },
+	CLI_ADMIN_COMMANDS
 	{ "invoice run", cmd_invoice_run,
 		N_("Issue every invoice due (safe to repeat: nothing is issued twice)"),
 		N_("[--as-of DATE] [--dry-run] [--quiet]"), STAFF_BILLING, CLI_WRITES },

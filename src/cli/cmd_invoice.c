@@ -86,7 +86,8 @@ int cmd_billing_account(struct cli_context *ctx, const char *ref, int64_t *id)
 static void run_progress(void *ctx, const struct billing_report *r)
 {
 	(void)ctx;
-	fprintf(stderr, _("\r%" PRId64 " accounts examined, %" PRId64 " invoices"),
+	fputs("\r", stderr); /* outside the message: translators never see it */
+	fprintf(stderr, _("%" PRId64 " accounts examined, %" PRId64 " invoices"),
 		r->accounts_seen, r->invoices);
 	fflush(stderr);
 }

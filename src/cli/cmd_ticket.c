@@ -19,15 +19,6 @@
 #define LIST_PAGE 200
 #define LABEL_WIDTH 18
 
-/* The handlers, as cli.c's table names them. */
-#define CMD(name) \
-	int cmd_##name(struct cli_context *ctx, const struct cli_command *cmd, int argc, \
-		char **argv)
-CMD(ticket_add); CMD(ticket_list); CMD(ticket_show); CMD(ticket_reply); CMD(ticket_note);
-CMD(ticket_assign); CMD(ticket_status); CMD(ticket_priority); CMD(ticket_log_time);
-CMD(sla_credit_request); CMD(sla_credit_list);
-#undef CMD
-
 /* ---------------------------------------------------------------------- */
 /* Small helpers.                                                          */
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "billing.h"
 #include "invoice.h"
@@ -88,6 +90,7 @@ enum sid {
 	S_TERM_SWITCH,
 	S_SERVICE_END,
 	S_FINAL_EXISTS,
+	S_CLOSED_SPANS,
 	S_COUNT
 };
 
@@ -181,6 +184,12 @@ static const char *const sql_text[S_COUNT] = {
 	[S_FINAL_EXISTS] = /* TRM-6: one final invoice per account */
 		"SELECT number FROM invoices WHERE account_id = ?1"
 		" AND (kind = 'final' OR cycle_key = 'final') ORDER BY number DESC LIMIT 1",
+	[S_CLOSED_SPANS] = /* TRM-8: each reopening with the closure it ended */
+		"SELECT r.reopened_at, (SELECT au.new_values"
+		"  FROM audit au WHERE au.account_id = r.account_id AND au.entity = 'account'"
+		"  AND au.action = 'account.close' AND au.at <= r.reopened_at"
+		"  ORDER BY au.id DESC LIMIT 1)"
+		" FROM reopenings r WHERE r.account_id = ?1 ORDER BY r.id",
 };
 
 struct bctx {
@@ -338,6 +347,60 @@ static kc_status service_ended_by(struct bctx *c, int64_t account_id, kc_date cy
 	kc_date end;
 	kc_status rc = service_end(c, account_id, &have, &end, err);
 	*ended = rc == KC_OK && have && date_compare(end, cycle) <= 0;
+	return rc;
+}
+
+/* closed_on of an "account.close" audit row's new values (JSON read with
+ * jansson, not SQLite's json_extract: SQLite 3.37 may lack JSON1). */
+static bool closure_date(const char *new_values, kc_date *out)
+{
+	json_t *o = new_values ? json_loads(new_values, 0, NULL) : NULL;
+	const char *d = json_string_value(json_object_get(o, "closed_on"));
+	bool ok = d && date_parse(d, out, NULL) == KC_OK;
+	json_decref(o);
+	return ok;
+}
+
+/* One reopening's span: `cycle` was while the account was closed when the
+ * closure is dated on or before it and the reopening (office date) after
+ * it.  An unknown closure date (no audit row: not written by this program)
+ * counts as closed since ever: never bill a cycle that may be closed time. */
+static bool in_closed_span(sqlite3_stmt *st, kc_date cycle)
+{
+	kc_instant reopened_at;
+	const char *r = (const char *)sqlite3_column_text(st, 0);
+	if (!r || date_instant_parse(r, &reopened_at, NULL) != KC_OK)
+		return false;
+	kc_date closed_on;
+	if (closure_date((const char *)sqlite3_column_text(st, 1), &closed_on)
+		&& date_compare(closed_on, cycle) > 0)
+		return false;
+	return date_compare(cycle, date_to_local(reopened_at).date) < 0;
+}
+
+/* TRM-8 (DECISION): reopening restarts billing from the reopening date.
+ * A cycle dated while the account was closed (on or after the closure,
+ * before the reopening day) is never billed, not even by the catch-up of
+ * a later run: the service was not renewed meanwhile (BIL-8).  The first
+ * cycle dated on or after the reopening is billed normally; cycles dated
+ * before the closure that were never billed still are.  The closure date
+ * is read from the audit trail (accounts.closed_on is cleared on
+ * reopening), the reopening from the reopenings table. */
+static kc_status closed_on_cycle(struct bctx *c, int64_t account_id, kc_date cycle,
+	bool *closed, kc_error *err)
+{
+	sqlite3_stmt *st;
+	kc_status rc = stmt(c, S_CLOSED_SPANS, &st, err);
+	if (rc != KC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	*closed = false;
+	int r = SQLITE_DONE;
+	while (!*closed && (r = sqlite3_step(st)) == SQLITE_ROW)
+		*closed = in_closed_span(st, cycle);
+	if (!*closed && r != SQLITE_DONE)
+		rc = sql_fail(c, err);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1103,6 +1166,10 @@ static kc_status issue_in_tx(struct bctx *c, int64_t account_id, int n, bool *is
 	if ((rc = service_ended_by(c, account_id, cycle_date(c, &a, n), &ended, err)) != KC_OK
 		|| ended)
 		return rc; /* BIL-8: no renewal once the service has ended */
+	bool closed;
+	if ((rc = closed_on_cycle(c, account_id, cycle_date(c, &a, n), &closed, err)) != KC_OK
+		|| closed)
+		return rc; /* TRM-8: not billed for the time it was closed */
 	struct bill b;
 	memset(&b, 0, sizeof b);
 	bill_dates(c, &a, &b, n);

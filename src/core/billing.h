@@ -9,7 +9,13 @@
  *    with TRM-6: once a termination going on (not refused, not closed, not
  *    separation-only) has a service_ended_on, no cycle dated on or after
  *    that day is issued (the final invoice, below, bills what is left); a
- *    reopened account (its old request closed) renews again.
+ *    reopened account (its old request closed) renews again.  TRM-8
+ *    (DECISION): reopening restarts billing from the reopening date: a
+ *    cycle dated while the account was closed (on or after its closure,
+ *    before the day it was reopened) is never issued, not even as a
+ *    catch-up; the first cycle dated on or after the reopening is billed
+ *    normally.  The closure date comes from the audit row "account.close"
+ *    (closed_on is cleared on reopening), the reopening from reopenings.
  *  - What: for each such account, every cycle invoice dated on or before
  *    as_of that does not exist yet (catch-up), oldest first.  Cycle n is
  *    dated date_cycle_nth(cycle, welcome_call, n) (BIL-1) and keyed

@@ -39,7 +39,9 @@ kc_status action_check(enum action_id id, const struct action_context *ctx, kc_e
 		return kc_error_set(err, KC_ERR_PERM, "%s", _("Read-only: changes are not allowed"));
 	if ((a->flags & ACT_SELECTION) && !ctx->has_selection)
 		return kc_error_set(err, KC_ERR_INVALID, "%s", _("Nothing is selected"));
-	if (a->role != STAFF_NONE && ctx->db)
+	/* Roles, here only (issue 8): a change needs an active staff member,
+	 * and the row's role when it names one (admin may do everything). */
+	if (ctx->db && (a->role != STAFF_NONE || (a->flags & ACT_WRITE)))
 		return staff_require(ctx->db, a->role, err);
 	return KC_OK;
 }

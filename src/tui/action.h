@@ -9,7 +9,14 @@
  * (NeoMutt index/functions.c).  Default keys live in data/keymap.ini.
  *
  * Columns: ID, keymap name, short hint label, help text, prerequisites,
- * role needed (staff.h; STAFF_NONE = anyone).
+ * role needed (staff.h; STAFF_NONE = anyone).  Roles are the ones the CLI
+ * table (src/cli/cli.c) gives the same change: agent for accounts, payment
+ * methods, tickets and the termination steps; billing for invoices,
+ * payments, credits, SLA credits, the billing run, the usage sync and the
+ * final invoice; admin for closing and reopening accounts, the high-risk
+ * check and the termination decisions and closure.  action_check() asks
+ * staff_require() at dispatch, before any form opens, and its translated
+ * refusal goes to the message line.
  */
 #ifndef KC_ACTION_UI_H
 #define KC_ACTION_UI_H
@@ -54,7 +61,7 @@
 	X(REINSTATE, "reinstate", N_("Reinstate"), N_("Reinstate a suspended account (BIL-6)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(CLOSE, "close", N_("Close"), N_("Close the account with a reason (ACC-10)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(REOPEN, "reopen", N_("Reopen"), N_("Reopen a closed account at the holder's request (TRM-8)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
-	X(HIGH_RISK, "high_risk", N_("High risk"), N_("Mark or clear the high-risk check (ACC-11)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
+	X(HIGH_RISK, "high_risk", N_("High risk"), N_("Mark or clear the high-risk check (ACC-11)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(PAYMETHODS, "paymethods", N_("Payment"), N_("Show the account's payment methods (ACC-8)"), ACT_SELECTION, STAFF_NONE) \
 	X(REMOVE, "remove", N_("Remove"), N_("Remove the selected payment method"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(SET_DEFAULT, "set_default", N_("Default"), N_("Make the selected payment method the default"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
@@ -80,7 +87,7 @@
 	X(DENY, "deny", N_("Deny"), N_("Deny the expedite of the request: normal pace (TRM-2)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(SCHEDULE, "schedule", N_("Schedule"), N_("Set the date the service ends"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(END_SERVICE, "end_service", N_("End service"), N_("Record the end of service"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
-	X(FINAL_INVOICE, "final_invoice", N_("Final invoice"), N_("Link the final invoice (TRM-6)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
+	X(FINAL_INVOICE, "final_invoice", N_("Final invoice"), N_("Issue and link the final invoice (TRM-6)"), ACT_SELECTION | ACT_WRITE, STAFF_BILLING) \
 	X(TRANSFER_REQUEST, "transfer_request", N_("Transfer"), N_("Record the written transfer request (TRM-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(CHECK_STEP, "check_step", N_("Check"), N_("Tick a step of the transfer checklist (TRM-5)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(TRANSFERRED, "transferred", N_("Transferred"), N_("Record the transfer of the member account (TRM-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \

@@ -14,6 +14,7 @@
 #include "pane_util.h"
 #include "paymethod.h"
 #include "strbuf.h"
+#include "termination.h"
 
 enum acc_col { COL_NUMBER, COL_HOLDER, COL_COMPANY, COL_LEVEL, COL_STATUS, COL_BALANCE, COL_NEXT, N_COLS };
 
@@ -774,6 +775,8 @@ struct step_form {
 	struct pane *pane;
 	struct account acc;
 	int action;
+	struct termination_closure closure; /* ACTION_CLOSE: what it forfeited */
+	bool barred;                        /* ACTION_CLOSE: barred from reopening */
 };
 
 static kc_status step_save(struct form *f, void *ctx, int *bad_tag, kc_error *err)
@@ -790,8 +793,10 @@ static kc_status step_save(struct form *f, void *ctx, int *bad_tag, kc_error *er
 		return account_suspend(db, a->id, a->version, form_value(f, TAG_REASON),
 			form_value(f, TAG_NOTE), err);
 	case ACTION_CLOSE:
-		return account_close(db, a->id, a->version, form_value(f, TAG_REASON),
-			strcmp(form_value(f, TAG_BAR), "yes") == 0, err);
+		/* ACC-10 with closure's forfeits (CRD-3, SLA-6, PRC-2): one transaction. */
+		sf->barred = strcmp(form_value(f, TAG_BAR), "yes") == 0;
+		return termination_close_by_kenotronix(db, a->id, a->version,
+			form_value(f, TAG_REASON), sf->barred, &sf->closure, err);
 	case ACTION_REOPEN:
 		return account_reopen(db, a->id, a->version, form_value(f, TAG_REQUESTED_BY),
 			form_value(f, TAG_IDENTITY), err);
@@ -801,21 +806,23 @@ static kc_status step_save(struct form *f, void *ctx, int *bad_tag, kc_error *er
 }
 
 static const char *const suspend_values[] = { "overdue", "chargeback", "reassessment", "breach", NULL };
+/* ACC-10: closure by Kenotronix.  A closure at the holder's request goes
+ * through a termination request (TRM-1, TRM-7): not offered here. */
 static const char *const close_values[] = {
-	"law", "terms_violation", "insolvency", "harm", "complaints", "holder_request", NULL
+	"law", "terms_violation", "insolvency", "harm", "complaints", NULL
 };
 static const char *const bar_values[] = { "no", "yes", NULL };
 
 /* Translated labels of the lifecycle choices, alive while a form runs. */
 struct step_labels {
-	const char *suspend[5], *close[7], *bar[3];
+	const char *suspend[5], *close[6], *bar[3];
 };
 
 static void step_labels_init(struct step_labels *l)
 {
 	for (size_t i = 0; i < 5; i++)
 		l->suspend[i] = suspend_values[i] ? account_suspend_reason_label(suspend_values[i]) : NULL;
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 6; i++)
 		l->close[i] = close_values[i] ? account_close_reason_label(close_values[i]) : NULL;
 	l->bar[0] = _("No");
 	l->bar[1] = _("Yes: barred from reopening");
@@ -855,10 +862,12 @@ static struct form *step_form_build(struct pane *p, enum action_id action, const
 		break;
 	}
 	case ACTION_CLOSE: {
-		*done = kc_asprintf(_("Account %s closed"), a->number);
+		*done = NULL; /* told with what was forfeited: closure_text() */
 		if (!(f = step_form_new(kc_asprintf(_("Close %s"), a->number), _("Close account"))))
 			break;
-		form_set_info(f, _("Closing is final for the customer: no refund (ACC-10)."));
+		pu_form_info(f, _("Closing is final for the customer: no refund (ACC-10). Store credit "
+			"is forfeited (CRD-3), pending SLA credit requests are cancelled (SLA-6) and "
+			"coupons are void (PRC-2)."));
 		form_add_choice(f, TAG_REASON, _("Reason (ACC-10)"), close_values, l->close, NULL);
 		form_add_choice(f, TAG_BAR, _("Bar reopening"), bar_values, l->bar, "no");
 		break;
@@ -878,6 +887,51 @@ static struct form *step_form_build(struct pane *p, enum action_id action, const
 	return f;
 }
 
+/* Starts a part of the list of what was forfeited. */
+static void next_part(strbuf *sb, bool *first)
+{
+	if (*first)
+		strbuf_appendf(sb, "; %s ", _("forfeited:"));
+	else
+		strbuf_append(sb, ", ");
+	*first = false;
+}
+
+/* ACC-10: the closure and what it forfeited (CRD-3, SLA-6, PRC-2), like the
+ * CLI's `account close` (only what is not zero), short enough for the
+ * message line of an 80-column screen. */
+static char *closure_text(struct pane *p, const char *number, bool barred,
+	const struct termination_closure *c)
+{
+	strbuf sb = STRBUF_INIT;
+	bool first = true;
+	strbuf_appendf(&sb, barred ? _("Account %s closed, barred from reopening")
+		: _("Account %s closed"), number);
+	if (c->credits_forfeited) {
+		char *m = pu_money(p->tui, c->credit_forfeited);
+		next_part(&sb, &first);
+		strbuf_appendf(&sb, _("credit %s"), m ? m : "?");
+		free(m);
+	}
+	if (c->sla_cancelled) {
+		next_part(&sb, &first);
+		strbuf_appendf(&sb, _("SLA credits: %lld"), (long long)c->sla_cancelled);
+	}
+	if (c->coupons_voided) {
+		next_part(&sb, &first);
+		strbuf_appendf(&sb, _("coupons: %lld"), (long long)c->coupons_voided);
+	}
+	if (first)
+		strbuf_appendf(&sb, "; %s", _("nothing forfeited"));
+	if (c->balance_owed > 0) {
+		char *m = pu_money(p->tui, c->balance_owed);
+		strbuf_append(&sb, "; ");
+		strbuf_appendf(&sb, _("owes %s"), m ? m : "?");
+		free(m);
+	}
+	return strbuf_detach(&sb);
+}
+
 static unsigned step_form_run(struct pane *p, enum action_id action)
 {
 	struct step_form sf;
@@ -895,6 +949,10 @@ static unsigned step_form_run(struct pane *p, enum action_id action)
 		form_set_callbacks(f, step_save, NULL, &sf);
 		r = form_run(p->tui, f);
 		form_free(&f);
+	}
+	if (r == FORM_SAVED && action == ACTION_CLOSE) {
+		free(done);
+		done = closure_text(p, sf.acc.number, sf.barred, &sf.closure);
 	}
 	if (r == FORM_SAVED)
 		tui_message(p->tui, THEME_MESSAGE, "%s", done ? done : "");

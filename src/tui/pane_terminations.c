@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "billing.h"
 #include "form.h"
 #include "pane.h"
 #include "pane_util.h"
@@ -583,35 +584,59 @@ static unsigned step_with_form(struct pane *p, enum action_id a)
 	return res;
 }
 
-/* TRM-6. */
+/* TRM-6: what the step did, on one line: the final invoice issued now
+ * (number and total), or the one linked, or that nothing was left to bill;
+ * then what the usage sync still lacks. */
+static char *final_text(struct pane *p, int64_t id, const struct termination_final *out)
+{
+	strbuf sb = STRBUF_INIT;
+	long long req = (long long)id, number = (long long)out->invoice_number;
+	if (out->issued) {
+		char *total = pu_money(p->tui, out->invoice_total);
+		strbuf_appendf(&sb, _("Final invoice %lld issued (%s) and linked to request %lld"),
+			number, total ? total : "?", req);
+		free(total);
+	} else if (out->invoice_number && out->is_final) {
+		strbuf_appendf(&sb, _("Invoice %lld linked to request %lld"), number, req);
+	} else if (out->invoice_number) {
+		strbuf_appendf(&sb, _("Nothing left to bill; invoice %lld linked to request %lld"),
+			number, req);
+	} else {
+		strbuf_appendf(&sb, _("Nothing left to bill; the account of request %lld has no "
+			"invoice"), req);
+	}
+	if (!out->usage_synced && out->synced_to[0])
+		strbuf_appendf(&sb, _("; usage synced only to %s"), out->synced_to);
+	else if (!out->usage_synced)
+		strbuf_appendf(&sb, "; %s", _("usage never synced"));
+	return strbuf_detach(&sb);
+}
+
+/* TRM-6: billing issues the final invoice with the [billing] settings (tax
+ * numbers, rates, cycle), as the CLI does. */
 static unsigned step_final_invoice(struct pane *p)
 {
 	struct termination t;
 	if (!fresh(p, &t))
 		return PANE_REDRAW;
-	char *q = kc_asprintf(_("Link the final invoice of %s to request %lld? Final usage must be "
-		"synced and invoiced first (TRM-6)."), pu_dash(t.account_number), (long long)t.id);
+	char *q = kc_asprintf(_("Issue the final invoice of %s and link it to request %lld? It bills "
+		"what is left: usage to the end of service, adjustments, time and fees (TRM-6)."),
+		pu_dash(t.account_number), (long long)t.id);
 	unsigned res = PANE_REDRAW;
 	if (q && pu_confirm(p->tui, _("Final invoice (TRM-6)"), q)) {
+		struct billing_options opt;
+		billing_options_from_settings(tui_settings(p->tui), &opt);
 		struct termination_final out;
 		memset(&out, 0, sizeof out);
 		kc_error err = KC_ERROR_INIT;
-		kc_status st = termination_final_invoice(tui_db(p->tui), t.id, t.version, &out, &err);
+		kc_status st = termination_final_invoice_with(tui_db(p->tui), t.id, t.version, &opt,
+			&out, &err);
 		res = pu_result(p, st, &err);
 		if (st == KC_OK) {
-			strbuf sb = STRBUF_INIT;
-			if (out.invoice_number)
-				strbuf_appendf(&sb, _("Invoice %lld linked to request %lld"),
-					(long long)out.invoice_number, (long long)t.id);
-			else
-				strbuf_appendf(&sb, _("Request %lld: the account has no invoice"), (long long)t.id);
-			if (out.invoice_number && !out.is_final)
-				strbuf_appendf(&sb, "; %s", _("no final invoice was issued"));
-			if (!out.usage_synced)
-				strbuf_appendf(&sb, _("; usage synced only to %s"), pu_dash(out.synced_to));
-			bool warn = !out.is_final || !out.usage_synced;
-			tui_message(p->tui, warn ? THEME_WARNING : THEME_MESSAGE, "%s", strbuf_cstr(&sb));
-			strbuf_free(&sb);
+			char *text = final_text(p, t.id, &out);
+			tui_message(p->tui, out.usage_synced ? THEME_MESSAGE : THEME_WARNING, "%s",
+				text ? text : "");
+			free(text);
 		}
 		kc_error_clear(&err);
 	}

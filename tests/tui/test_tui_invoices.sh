@@ -146,4 +146,50 @@ sed -n "${start},$((start + n - 1))p" "$t/numbers" >"$t/expected"
 cmp -s "$t/shown" "$t/expected" || fail "paging back up skipped or repeated rows: $(cat "$t/up.txt")"
 echo "ok - paging back up shows consecutive rows"
 screen_has "overdue filter in the tab with the CLI's count" "Invoices ($overdue) [overdue]" "$t/filtered.txt"
+
+# Roles (issue 8): the action table names each action's role, checked at
+# dispatch before any form opens.  The OS user (the database's creator,
+# admin) becomes an agent: recording a payment (billing) is refused with
+# the translated message and writes nothing; closing an account and the
+# high-risk mark (admin) are refused too; an agent's own action (a new
+# account) still opens its form.
+command -v sqlite3 >/dev/null || skip "sqlite3 not installed: the role checks did not run"
+KC_DB="$t/roles.sqlite"
+kc init >/dev/null || fail "init roles"
+kc account add --holder "Josée Tremblay" --email josee@example.com --province QC \
+	--level basic --voipms-client 100001 --signed-on 2026-05-14 >/dev/null || fail "account add"
+kc account activate K-000001 --welcome-call 2026-05-21 >/dev/null || fail "activate"
+kc invoice run >/dev/null || fail "invoice run"
+me=$(sqlite3 "$KC_DB" "SELECT username FROM staff WHERE role = 'admin'")
+[ -n "$me" ] || fail "no admin in the staff list"
+sqlite3 "$KC_DB" "UPDATE staff SET role = 'agent' WHERE username = '$me'" || fail "sqlite3 role"
+audit=$(sqlite3 "$KC_DB" "SELECT count(*) FROM audit")
+cat >"$t/roles.keys" <<EOF
+X
+:save-display $t/role-close.txt
+!
+:save-display $t/role-risk.txt
+c
+:save-display $t/role-create.txt
+<Esc>
+<Tab>
+P
+:save-display $t/role-pay.txt
+<F2>
+EOF
+tui_run_script "$t/roles.keys"
+screen_has "agent: payment refused with the role needed" \
+	"This needs the billing role; $me has the agent role." "$t/role-pay.txt"
+screen_lacks "agent: no payment form opened" "Payment for invoice" "$t/role-pay.txt"
+screen_has "agent: closing an account refused (admin)" \
+	"This needs the administrator role; $me has the agent role." "$t/role-close.txt"
+screen_lacks "agent: no closing form opened" "Close account" "$t/role-close.txt"
+screen_has "agent: high-risk mark refused (admin)" \
+	"This needs the administrator role; $me has the agent role." "$t/role-risk.txt"
+screen_has "agent: an agent's action still opens its form" "New account" "$t/role-create.txt"
+assert_eq "agent: no payment written" 0 "$(sqlite3 "$KC_DB" "SELECT count(*) FROM payments")"
+assert_eq "agent: nothing audited" "$audit" "$(sqlite3 "$KC_DB" "SELECT count(*) FROM audit")"
+kc invoice show 1 >"$t/role-show" || fail "invoice show"
+grep -q "Balance  *\$57.49" "$t/role-show" || fail "invoice 1 changed: $(cat "$t/role-show")"
+echo "ok - agent: invoice 1 still unpaid"
 pass

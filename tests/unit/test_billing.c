@@ -871,6 +871,114 @@ static void test_BIL8_no_renewal_once_the_service_ended(void **state)
 	assert_invoices_whole(f->db);
 }
 
+/* --- TRM-8 reopened accounts ------------------------------------------------ */
+
+static void set_now(const char *iso)
+{
+	kc_instant t;
+	assert_int_equal(date_instant_parse(iso, &t, NULL), KC_OK);
+	date_set_now_for_tests(t);
+}
+
+/* Pays what the account owes (TRM-8: reopening needs it paid). */
+static void pay_balance(kc_db *db, int64_t account, const char *day)
+{
+	kc_cents owed = q_int(db, "SELECT balance_cents FROM accounts WHERE id = %" PRId64, account);
+	if (owed <= 0)
+		return;
+	struct payment_input pin = { .account_id = account, .method = "cheque", .amount = owed,
+		.received_on = day };
+	kc_error err = KC_ERROR_INIT;
+	ok(payment_record(db, &pin, NULL, &err), &err, "payment");
+}
+
+static void close_at(kc_db *db, int64_t account, const char *when)
+{
+	kc_error err = KC_ERROR_INIT;
+	set_now(when);
+	ok(account_close(db, account, 0, "complaints", false, &err), &err, "close");
+}
+
+static void reopen_at(kc_db *db, int64_t account, const char *when)
+{
+	kc_error err = KC_ERROR_INIT;
+	set_now(when);
+	ok(account_reopen(db, account, 0, "Marie Tremblay", "Government ID seen", &err), &err,
+		"reopen");
+}
+
+/* The account's invoice dates, oldest first, "," between them. */
+static void assert_dates(kc_db *db, int64_t account, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+	kc_error err = KC_ERROR_INIT;
+	ok(db_prepare(db, "SELECT group_concat(invoice_date, ',') FROM (SELECT invoice_date"
+		" FROM invoices WHERE account_id = ?1 ORDER BY invoice_date)", &st, &err), &err, "prepare");
+	sqlite3_bind_int64(st, 1, account);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	const char *got = (const char *)sqlite3_column_text(st, 0);
+	assert_string_equal(got ? got : "", want);
+	db_finalize(db, &st);
+}
+
+/* DECISION (billing.h): reopening restarts billing from the reopening date.
+ * a: billed for its first cycle only, closed 2025-02-20, reopened
+ * 2025-05-15: its 02-10 cycle (before the closure, never billed) is still
+ * billed; 03-10, 04-10 and 05-10 (closed) never are, not even by later
+ * runs; 06-10 is.  b: closed on its 03-10 cycle day (not billed) and
+ * reopened on its 04-10 cycle day (billed). */
+static void test_TRM8_reopened_account_not_billed_for_closed_months(void **state)
+{
+	struct fx *f = *state;
+	kc_error err = KC_ERROR_INIT;
+	set_now("2025-01-10T17:00:00Z");
+	int64_t a = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	int64_t b = make_account(f->db, (struct acct_spec){ .welcome = "2025-01-10" });
+	assert_int_equal(run(f, "2025-01-10").invoices, 2);
+	pay_balance(f->db, a, "2025-01-10");
+	pay_balance(f->db, b, "2025-01-10");
+	set_now("2025-02-10T17:00:00Z");
+	ok(billing_run_account(f->db, &f->opt, b, "2025-02-10", false, NULL, &err), &err, "b");
+	pay_balance(f->db, b, "2025-02-10");
+	close_at(f->db, a, "2025-02-20T17:00:00Z");
+	close_at(f->db, b, "2025-03-10T15:00:00Z");
+	reopen_at(f->db, b, "2025-04-10T15:00:00Z");
+	reopen_at(f->db, a, "2025-05-15T17:00:00Z");
+	/* the account forgot its closure date; the audit trail keeps it */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM accounts WHERE closed_on IS NULL"
+		" AND status = 'active'"), 2);
+
+	set_now("2025-06-10T17:00:00Z");
+	struct billing_report dry;
+	ok(billing_run(f->db, &f->opt, "2025-06-10", true, NULL, NULL, &dry, &err), &err, "dry");
+	struct billing_report r = run(f, "2025-06-10");
+	assert_int_equal(dry.invoices, r.invoices);
+	assert_int_equal(dry.total, r.total);
+	assert_int_equal(r.invoices, 2 + 3); /* a: 02-10, 06-10; b: 04-10, 05-10, 06-10 */
+	assert_dates(f->db, a, "2025-01-10,2025-02-10,2025-06-10");
+	assert_dates(f->db, b, "2025-01-10,2025-02-10,2025-04-10,2025-05-10,2025-06-10");
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64
+		" AND cycle_key IN ('c0002', 'c0003', 'c0004')", a), 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices WHERE account_id = %" PRId64
+		" AND cycle_key = 'c0002'", b), 0);
+	/* the cycle after the reopening: a regular invoice for its own cycle */
+	struct invoice inv;
+	get_invoice(f->db, number_of(f->db, a, 5), &inv);
+	assert_string_equal(inv.kind, "regular");
+	assert_string_equal(inv.period_start, "2025-06-10");
+	assert_string_equal(inv.period_end, "2025-07-09");
+	assert_int_equal(inv.subtotal, 5000);
+	invoice_clear(&inv);
+
+	/* closed cycles are never caught up: the same day issues nothing, the
+	 * next cycle day only that cycle */
+	assert_int_equal(run(f, "2025-06-10").invoices, 0);
+	set_now("2025-07-10T17:00:00Z");
+	assert_int_equal(run(f, "2025-07-10").invoices, 2);
+	assert_dates(f->db, a, "2025-01-10,2025-02-10,2025-06-10,2025-07-10");
+	assert_invoices_whole(f->db);
+}
+
 /* --- PAY-5 unpaid reassessment, PAY-4/BIL-6 amount owed --------------------- */
 
 /* A paid first invoice, then the payment refunded as unauthorized (PAY-5),
@@ -1102,6 +1210,7 @@ int main(void)
 		T(test_BIL7_failure_mid_invoice_leaves_no_partial_invoice),
 		T(test_TRM6_final_invoice_bills_usage_after_the_last_cycle_rounded_once),
 		T(test_BIL8_no_renewal_once_the_service_ended),
+		T(test_TRM8_reopened_account_not_billed_for_closed_months),
 		T(test_PAY5_unpaid_reassessment_past_72_hours_listed_and_suspended),
 		T(test_PAY5_invoiced_reassessment_unpaid_stays_listed),
 		T(test_PAY5_and_BIL6_both_reasons_overdue_first),
