@@ -11,10 +11,11 @@
  * Columns: ID, keymap name, short hint label, help text, prerequisites,
  * role needed (staff.h; STAFF_NONE = anyone).  Roles are the ones the CLI
  * table (src/cli/cli.c) gives the same change: agent for accounts, payment
- * methods, tickets and the termination steps; billing for invoices,
+ * methods, the high-risk check (ACC-11), tickets and the termination
+ * steps; billing for invoices,
  * payments, credits, SLA credits, the billing run, the usage sync and the
- * final invoice; admin for closing and reopening accounts, the high-risk
- * check and the termination decisions and closure.  action_check() asks
+ * final invoice; admin for closing and reopening accounts and the
+ * termination decisions and closure.  action_check() asks
  * staff_require() at dispatch, before any form opens, and its translated
  * refusal goes to the message line.
  */
@@ -61,7 +62,7 @@
 	X(REINSTATE, "reinstate", N_("Reinstate"), N_("Reinstate a suspended account (BIL-6)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(CLOSE, "close", N_("Close"), N_("Close the account with a reason (ACC-10)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(REOPEN, "reopen", N_("Reopen"), N_("Reopen a closed account at the holder's request (TRM-8)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
-	X(HIGH_RISK, "high_risk", N_("High risk"), N_("Mark or clear the high-risk check (ACC-11)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(HIGH_RISK, "high_risk", N_("High risk"), N_("Mark or clear the high-risk check (ACC-11)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(PAYMETHODS, "paymethods", N_("Payment"), N_("Show the account's payment methods (ACC-8)"), ACT_SELECTION, STAFF_NONE) \
 	X(REMOVE, "remove", N_("Remove"), N_("Remove the selected payment method"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(SET_DEFAULT, "set_default", N_("Default"), N_("Make the selected payment method the default"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
