@@ -205,15 +205,27 @@ static const struct cli_command commands[] = {
 /* ---------------------------------------------------------------------- */
 /* Messages.                                                               */
 
+/* "kenoconsole: MESSAGE\n" on stderr, the message made safe first: core
+ * messages quote user text already, but whatever reaches a terminal from
+ * here never carries a control character or invalid UTF-8 (kc.h). */
+static void print_message(const char *fmt, va_list ap) KC_PRINTF(1, 0);
+static void print_message(const char *fmt, va_list ap)
+{
+	strbuf sb = STRBUF_INIT;
+	strbuf_vappendf(&sb, fmt, ap);
+	char *safe = kc_quote_for_message(strbuf_cstr(&sb), SIZE_MAX);
+	strbuf_free(&sb);
+	fflush(stdout); /* keep the order of output and errors on a terminal */
+	fprintf(stderr, "%s: %s\n", PACKAGE, safe ? safe : kc_status_text(KC_ERR_NOMEM));
+	free(safe);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fflush(stdout); /* keep the order of output and errors on a terminal */
-	fprintf(stderr, "%s: ", PACKAGE);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_fail(const kc_error *err)
@@ -225,12 +237,9 @@ int cli_fail(const kc_error *err)
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fflush(stdout);
-	fprintf(stderr, "%s: ", PACKAGE);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd && cmd->handler != cmd_help)
 		fprintf(stderr, _("Try '%s help %s' for more information.\n"), PACKAGE, cmd->name);
 	else

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "audit.h"
+#include "audit_text.h"
 #include "cmd_admin.h"
 #include "cmd_billing.h"
 #include "date.h"
@@ -25,107 +24,6 @@ struct audit_args {
 	enum output_format fmt;
 	int64_t limit, before;
 };
-
-/* ---------------------------------------------------------------------- */
-/* Old and new values as one line for people.                              */
-
-/* Appends s with control characters shown as spaces (a value may hold a
- * newline; a terminal must never receive raw control bytes) and cut after
- * VALUE_MAX_BYTES at a character boundary. */
-static void append_clean(strbuf *sb, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-	while (*p && n < VALUE_MAX_BYTES) {
-		if (*p < 0x20 || *p == 0x7F) {
-			strbuf_appendc(sb, ' ');
-		} else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* C1 control */
-			strbuf_appendc(sb, ' ');
-			p++;
-		} else {
-			strbuf_appendc(sb, (char)*p);
-		}
-		p++;
-		n++;
-	}
-	while (*p && (*p & 0xC0) == 0x80) /* finish the character that was cut */
-		strbuf_appendc(sb, (char)*p++);
-	if (*p)
-		strbuf_append(sb, "\xe2\x80\xa6"); /* … */
-}
-
-static void append_value(strbuf *sb, json_t *v)
-{
-	if (!v || json_is_null(v)) {
-		strbuf_append(sb, "\xe2\x80\x94"); /* — */
-	} else if (json_is_string(v)) {
-		strbuf_appendc(sb, '"');
-		append_clean(sb, json_string_value(v));
-		strbuf_appendc(sb, '"');
-	} else if (json_is_integer(v)) {
-		strbuf_appendf(sb, "%" PRId64, (int64_t)json_integer_value(v));
-	} else if (json_is_boolean(v)) {
-		strbuf_append(sb, output_yes_no(json_is_true(v)));
-	} else {
-		char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		append_clean(sb, d ? d : "?");
-		free(d);
-	}
-}
-
-/* A JSON object, or NULL (not an object, or not JSON: shown raw). */
-static json_t *load_object(const char *s)
-{
-	if (!s)
-		return NULL;
-	json_t *o = json_loads(s, JSON_DECODE_ANY, NULL);
-	if (o && !json_is_object(o)) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
-}
-
-/* "key: old → new; key: new; ..." in the order of the new values, then the
- * keys only the old values have.  Caller frees. */
-static char *changes_text(const char *old_s, const char *new_s)
-{
-	json_t *old = load_object(old_s), *new = load_object(new_s);
-	strbuf sb = STRBUF_INIT;
-	if ((old_s && !old) || (new_s && !new)) { /* not ours: show it as stored */
-		append_clean(&sb, old_s ? old_s : "");
-		strbuf_append(&sb, " \xe2\x86\x92 ");
-		append_clean(&sb, new_s ? new_s : "");
-	} else {
-		const char *key;
-		json_t *v;
-		json_object_foreach(new, key, v) {
-			if (sb.len)
-				strbuf_append(&sb, "; ");
-			append_clean(&sb, key);
-			strbuf_append(&sb, ": ");
-			json_t *was = old ? json_object_get(old, key) : NULL;
-			if (was) {
-				append_value(&sb, was);
-				strbuf_append(&sb, " \xe2\x86\x92 "); /* → */
-			}
-			append_value(&sb, v);
-		}
-		json_object_foreach(old, key, v) {
-			if (new && json_object_get(new, key))
-				continue;
-			if (sb.len)
-				strbuf_append(&sb, "; ");
-			append_clean(&sb, key);
-			strbuf_append(&sb, ": ");
-			append_value(&sb, v);
-			strbuf_append(&sb, " \xe2\x86\x92 \xe2\x80\x94");
-		}
-	}
-	json_decref(old);
-	json_decref(new);
-	return strbuf_detach(&sb); /* NULL when memory ran out */
-}
 
 /* ---------------------------------------------------------------------- */
 /* The table.                                                              */
@@ -169,7 +67,7 @@ static void text_row(output_table *t, const struct audit_entry *e)
 	output_cell_str(t, record ? record : e->entity);
 	free(record);
 	output_cell_str(t, e->action);
-	char *changes = changes_text(e->old_values, e->new_values);
+	char *changes = audit_changes_text(e->old_values, e->new_values, "; ", VALUE_MAX_BYTES);
 	output_cell_str(t, changes ? changes : "");
 	free(changes);
 }

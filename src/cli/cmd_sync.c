@@ -100,17 +100,29 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-/* First ^C (or TERM): stop after the current window; SA_RESETHAND makes a
- * second one end the program at once, which is safe (whole windows). */
+/* First ^C, TERM or HUP (the terminal or the ssh session went away): stop
+ * after the current window and record the run "stopped"; SA_RESETHAND
+ * makes a second one end the program at once, which is safe (whole
+ * windows; the next sync marks that run interrupted).  A signal ignored
+ * when we started (nohup, a background job's SIGINT) stays ignored. */
 static void catch_stop_signals(bool on)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-	sa.sa_flags = on ? SA_RESETHAND : 0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static bool ignored[3];
+	for (size_t i = 0; i < 3; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		if (on) {
+			sigaction(sigs[i], NULL, &old);
+			ignored[i] = old.sa_handler == SIG_IGN;
+		}
+		if (ignored[i])
+			continue;
+		sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+		sa.sa_flags = on ? SA_RESETHAND : 0;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 struct progress_state {

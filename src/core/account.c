@@ -418,6 +418,15 @@ static kc_status field_error(enum account_field k, enum account_field *bad, kc_e
 	return code;
 }
 
+/* A refused value: the message shows it quoted (kc_error_set_quoted). */
+static kc_status value_error(enum account_field k, enum account_field *bad, kc_error *err,
+	const char *fmt, const char *value)
+{
+	if (bad)
+		*bad = k;
+	return kc_error_set_quoted(err, KC_ERR_INVALID, fmt, value);
+}
+
 static bool one_of(const char *v, const char *a, const char *b)
 {
 	return strcmp(v, a) == 0 || strcmp(v, b) == 0;
@@ -432,28 +441,27 @@ static kc_status check_field(enum account_field k, char *v, struct norm *n,
 	switch (k) {
 	case ACCOUNT_FIELD_EMAIL:
 		if (!account_text_valid(v, field_defs[k].max_chars) || strlen(v) < 3 || !email_valid(v))
-			return field_error(k, bad, err, KC_ERR_INVALID,
-				kc_asprintf(_("The email address \"%s\" is not valid"), v));
+			return value_error(k, bad, err,
+				_("The email address \"%s\" is not valid"), v);
 		return KC_OK;
 	case ACCOUNT_FIELD_PROVINCE:
 		ascii_upper(v);
 		for (size_t i = 0; i < sizeof provinces / sizeof provinces[0]; i++)
 			if (strcmp(v, provinces[i]) == 0)
 				return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID, kc_asprintf(
-			_("Unknown province \"%s\": use one of AB, BC, MB, NB, NL, NS, NT, NU, ON, PE, QC, SK, YT"), v));
+		return value_error(k, bad, err,
+			_("Unknown province \"%s\": use one of AB, BC, MB, NB, NL, NS, NT, NU, ON, PE, QC, SK, YT"), v);
 	case ACCOUNT_FIELD_LANGUAGE:
 		ascii_lower(v);
 		if (one_of(v, "fr", "en"))
 			return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID,
-			kc_asprintf(_("Unknown language \"%s\": use fr or en"), v));
+		return value_error(k, bad, err, _("Unknown language \"%s\": use fr or en"), v);
 	case ACCOUNT_FIELD_KIND:
 		ascii_lower(v);
 		if (one_of(v, "business", "consumer"))
 			return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID,
-			kc_asprintf(_("Unknown customer kind \"%s\": use business or consumer"), v));
+		return value_error(k, bad, err,
+			_("Unknown customer kind \"%s\": use business or consumer"), v);
 	case ACCOUNT_FIELD_LEVEL:
 		ascii_lower(v);
 		for (char *p = v; *p; p++)
@@ -461,14 +469,13 @@ static kc_status check_field(enum account_field k, char *v, struct norm *n,
 				*p = '_';
 		if (one_of(v, "basic", "fully_administered"))
 			return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID,
-			kc_asprintf(_("Unknown service level \"%s\": use basic or fully_administered"), v));
+		return value_error(k, bad, err,
+			_("Unknown service level \"%s\": use basic or fully_administered"), v);
 	case ACCOUNT_FIELD_TERM:
 		ascii_lower(v);
 		if (one_of(v, "monthly", "annual"))
 			return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID,
-			kc_asprintf(_("Unknown term \"%s\": use monthly or annual"), v));
+		return value_error(k, bad, err, _("Unknown term \"%s\": use monthly or annual"), v);
 	case ACCOUNT_FIELD_DELIVERY:
 		if (delivery_normalize(v))
 			return KC_OK;
@@ -477,8 +484,8 @@ static kc_status check_field(enum account_field k, char *v, struct norm *n,
 	case ACCOUNT_FIELD_VOIPMS_CLIENT:
 		if (all_digits(v) && strlen(v) <= 32)
 			return KC_OK;
-		return field_error(k, bad, err, KC_ERR_INVALID,
-			kc_asprintf(_("The voip.ms client \"%s\" must be 1 to 32 digits"), v));
+		return value_error(k, bad, err,
+			_("The voip.ms client \"%s\" must be 1 to 32 digits"), v);
 	case ACCOUNT_FIELD_SIGNED_ON: {
 		kc_date d;
 		if (date_parse(v, &d, err) != KC_OK) {
@@ -690,7 +697,7 @@ static kc_status resolve_number(kc_db *db, const char *digits, const char *ref, 
 	kc_error *err)
 {
 	if (!all_digits(digits) || strlen(digits) > 18)
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("\"%s\" is not an account number (K-000123)"), ref);
 	char *number = kc_asprintf("K-%06lld", strtoll(digits, NULL, 10));
 	if (!number)
@@ -733,7 +740,7 @@ kc_status account_resolve(kc_db *db, const char *ref, int64_t *id, kc_error *err
 		else
 			rc = kc_error_set(err, KC_ERR_NOT_FOUND, _("No account matches \"%s\""), r);
 	} else {
-		rc = kc_error_set(err, KC_ERR_INVALID,
+		rc = kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("\"%s\" is not an account number (K-000123), an id or a voip.ms client id"), r);
 	}
 	free(r);
@@ -1317,9 +1324,9 @@ kc_status account_suspend(kc_db *db, int64_t id, int64_t expected_version,
 	const char *reason, const char *note, kc_error *err)
 {
 	if (!word_find(WORDS(suspend_reasons), reason))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("ACC-9: unknown suspension reason \"%s\": use overdue, chargeback, reassessment or breach"),
-			reason ? reason : "");
+			reason);
 	char *n = trim_dup(note ? note : "");
 	if (!n)
 		return nomem(err);
@@ -1438,9 +1445,9 @@ kc_status account_close(kc_db *db, int64_t id, int64_t expected_version,
 	const char *reason, bool bar_reopening, kc_error *err)
 {
 	if (!word_find(WORDS(close_reasons), reason))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("ACC-10: unknown closure reason \"%s\": use law, terms_violation, insolvency, harm, complaints or holder_request"),
-			reason ? reason : "");
+			reason);
 	struct close_args ca = { reason, bar_reopening, "" };
 	today_text(ca.today);
 	return run_step(db, id, expected_version, "account.close", close_step, &ca, err);

@@ -38,6 +38,7 @@ enum vkind { V_ABSENT, V_STRING, V_NUMBER, V_LITERAL, V_COMPOUND };
 struct slot {
 	enum vkind kind;
 	size_t off, len; /* into the arena */
+	bool replaced;   /* decoding replaced a control character (see cdr.h) */
 };
 
 /* Hard failures stop the scan; row problems are recorded and scanning goes on
@@ -395,12 +396,17 @@ static bool arena_reserve(struct parser *ps, size_t more)
 	return true;
 }
 
+static bool is_control(long u)
+{
+	return u < 0x20 || (u >= 0x7F && u <= 0x9F);
+}
+
 /* Appends code point u as UTF-8, controls replaced (see cdr.h). */
 static char *put_code_point(char *o, long u)
 {
 	if (u == '\t' || u == '\n' || u == '\r')
 		*o++ = ' ';
-	else if (u < 0x20 || (u >= 0x7F && u <= 0x9F))
+	else if (is_control(u))
 		*o++ = '?';
 	else if (u < 0x80)
 		*o++ = (char)u;
@@ -435,6 +441,8 @@ static char unescape_simple(char e)
 /*
  * Decodes a string already checked by scan_string into the arena (NUL
  * terminated).  Decoded text is never longer than the raw text.
+ * sl->replaced tells whether a control character was replaced, so that a
+ * field that must be exact (the uniqueid) can refuse what it never saw.
  */
 static bool decode_into_arena(struct parser *ps, const char *s, size_t n, struct slot *sl)
 {
@@ -442,6 +450,7 @@ static bool decode_into_arena(struct parser *ps, const char *s, size_t n, struct
 		return false;
 	char *o = ps->arena + ps->alen;
 	char *o0 = o;
+	bool replaced = false;
 	const unsigned char *q = (const unsigned char *)s, *end = q + n;
 	while (q < end) {
 		unsigned char c = *q;
@@ -450,9 +459,11 @@ static bool decode_into_arena(struct parser *ps, const char *s, size_t n, struct
 			q++;
 		} else if (c == 0x7F) {
 			*o++ = '?';
+			replaced = true;
 			q++;
 		} else if (c == 0xC2 && q[1] <= 0x9F) { /* C1 control */
 			*o++ = '?';
+			replaced = true;
 			q += 2;
 		} else if (c >= 0x80) {
 			size_t k = utf8_seq(q, end);
@@ -467,13 +478,17 @@ static bool decode_into_arena(struct parser *ps, const char *s, size_t n, struct
 				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
 				q += 6;
 			}
+			replaced = replaced || is_control(u);
 			o = put_code_point(o, u);
 		} else {
-			o = put_code_point(o, (unsigned char)unescape_simple((char)q[1]));
+			unsigned char e = (unsigned char)unescape_simple((char)q[1]);
+			replaced = replaced || is_control(e);
+			o = put_code_point(o, e);
 			q += 2;
 		}
 	}
 	*o = '\0';
+	sl->replaced = replaced;
 	sl->off = ps->alen;
 	sl->len = (size_t)(o - o0);
 	ps->alen += sl->len + 1;
@@ -486,6 +501,7 @@ static bool copy_into_arena(struct parser *ps, const char *s, size_t n, struct s
 		return false;
 	memcpy(ps->arena + ps->alen, s, n);
 	ps->arena[ps->alen + n] = '\0';
+	sl->replaced = false;
 	sl->off = ps->alen;
 	sl->len = n;
 	ps->alen += n + 1;
@@ -494,9 +510,12 @@ static bool copy_into_arena(struct parser *ps, const char *s, size_t n, struct s
 
 /* ---- field validation ------------------------------------------------- */
 
+/* Checked on the text as voip.ms sent it (after JSON unescaping, before
+ * any replacement): two ids that differ only by their control characters
+ * ("A\u001b", "A\u0007") must not both become "A?" and collide. */
 static bool valid_uniqueid(const struct slot *sl, const char *t)
 {
-	if (sl->kind != V_STRING && sl->kind != V_NUMBER)
+	if ((sl->kind != V_STRING && sl->kind != V_NUMBER) || sl->replaced)
 		return false;
 	if (sl->len == 0 || sl->len > CDR_UNIQUEID_MAX)
 		return false;

@@ -21,7 +21,10 @@
  *    null or absent (zero rows); every scalar a string or a number; unknown
  *    keys ignored whatever their value; optional keys may be missing.
  *    Required per row: uniqueid (string, or integer number kept as text; 1..64
- *    printable ASCII characters, no space), date ("YYYY-MM-DD HH:MM:SS", an
+ *    printable ASCII characters, no space, checked on the decoded text
+ *    BEFORE controls are replaced: a uniqueid holding a control character,
+ *    escaped or raw, is invalid, never turned into '?' where it could
+ *    collide with another call's id), date ("YYYY-MM-DD HH:MM:SS", an
  *    existing time) and total.  seconds is optional (0 when missing), but
  *    must be a whole non-negative number when present.
  *  - Money is exact.  DESIGN: jansson stores a JSON real as a double and

@@ -118,11 +118,11 @@ kc_status date_parse(const char *s, kc_date *out, kc_error *err)
 	if (!s || !*s)
 		return kc_error_set(err, KC_ERR_INVALID, _("A date is required (YYYY-MM-DD)."));
 	if (!read_date_shape(s, &d) || s[10] != '\0')
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Invalid date \"%s\": expected YYYY-MM-DD."), s);
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+					   _("Invalid date \"%s\": expected YYYY-MM-DD."), s);
 	if (!date_is_valid(d))
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Invalid date \"%s\": that day does not exist."), s);
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+					   _("Invalid date \"%s\": that day does not exist."), s);
 	if (out)
 		*out = d;
 	return KC_OK;
@@ -193,8 +193,8 @@ kc_status date_instant_parse(const char *s, kc_instant *out, kc_error *err)
 				    _("A time is required (YYYY-MM-DDTHH:MM:SSZ)."));
 	rest = read_date_time(s, "T", &l);
 	if (!rest || strcmp(rest, "Z") != 0)
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Invalid time \"%s\": expected YYYY-MM-DDTHH:MM:SSZ (UTC)."), s);
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+			_("Invalid time \"%s\": expected YYYY-MM-DDTHH:MM:SSZ (UTC)."), s);
 	if (out)
 		*out = date_instant_from_utc(l);
 	return KC_OK;
@@ -257,9 +257,9 @@ kc_status date_set_office_zone(const char *name, kc_error *err)
 {
 	if (!name || !zone_name_plausible(name) ||
 	    (strcmp(name, "UTC") != 0 && !zone_installed(name)))
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Unknown time zone \"%s\" (expected a name such as America/Toronto)."),
-				    name ? name : "");
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+			_("Unknown time zone \"%s\" (expected a name such as America/Toronto)."),
+			name);
 	if (install_zone(name) != KC_OK)
 		return kc_error_set(err, KC_ERR_NOMEM, "%s", kc_status_text(KC_ERR_NOMEM));
 	return KC_OK;
@@ -329,8 +329,8 @@ kc_status date_local_parse(const char *s, kc_local *out, kc_error *err)
 		return kc_error_set(err, KC_ERR_INVALID, _("A time is required (YYYY-MM-DD HH:MM)."));
 	rest = read_date_time(s, " T", &l);
 	if (!rest || *rest != '\0')
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Invalid time \"%s\": expected YYYY-MM-DD HH:MM."), s);
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+					   _("Invalid time \"%s\": expected YYYY-MM-DD HH:MM."), s);
 	if (out)
 		*out = l;
 	return KC_OK;
@@ -379,9 +379,12 @@ kc_status date_check_now_env(kc_error *err)
 	const char *env = getenv(DATE_NOW_ENV);
 	if (!env || !*env || date_instant_parse(env, NULL, NULL) == KC_OK)
 		return KC_OK;
-	return kc_error_set(err, KC_ERR_INVALID,
-			    _("%s=\"%s\" is not a UTC time such as 2024-06-21T20:00:00Z."),
-			    DATE_NOW_ENV, env);
+	char *shown = kc_quote_for_message(env, KC_QUOTE_MAX);
+	kc_error_set(err, KC_ERR_INVALID,
+		     _("%s=\"%s\" is not a UTC time such as 2024-06-21T20:00:00Z."),
+		     DATE_NOW_ENV, shown ? shown : "?");
+	free(shown);
+	return KC_ERR_INVALID;
 }
 
 kc_date date_today_local(void)
@@ -399,9 +402,8 @@ kc_status date_cycle_parse(const char *s, enum cycle_kind *out, kc_error *err)
 	else if (s && strcmp(s, "30days") == 0)
 		k = CYCLE_30DAYS;
 	else
-		return kc_error_set(err, KC_ERR_INVALID,
-				    _("Unknown billing cycle \"%s\" (expected monthly or 30days)."),
-				    s ? s : "");
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+			_("Unknown billing cycle \"%s\" (expected monthly or 30days)."), s);
 	if (out)
 		*out = k;
 	return KC_OK;

@@ -739,6 +739,11 @@ static kc_status set_pragmas(kc_db *db, kc_error *err)
 		s = pragma_int(db, "busy_timeout", db->busy_ms, err);
 	if (s == KC_OK)
 		s = pragma_int(db, "synchronous", 2, err); /* FULL */
+	/* The rows REPLACE deletes fire delete triggers only with this: else
+	 * an INSERT OR REPLACE could silently remove an audit row or an
+	 * invoice line that the no-delete triggers guard (HIS-1, BIL-5). */
+	if (s == KC_OK)
+		s = pragma_int(db, "recursive_triggers", 1, err);
 	if (s == KC_OK)
 		s = set_journal(db, err);
 	return s;

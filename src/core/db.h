@@ -4,8 +4,10 @@
  * Contract
  *  - db_open() opens (and with create, creates) one database file, applies
  *    and READS BACK every pragma (foreign_keys=ON, busy_timeout, synchronous
- *    FULL, journal_mode WAL on a local disk or DELETE on a network file system
- *    detected with statfs, or when the file is read-only), checks
+ *    FULL, recursive_triggers=ON so that the rows INSERT OR REPLACE deletes
+ *    fire the no-delete triggers, journal_mode WAL on a local disk or DELETE
+ *    on a network file system detected with statfs, or when the file is
+ *    read-only), checks
  *    application_id (refuses a foreign SQLite file) and user_version (refuses
  *    a schema newer than this program), runs quick_check (refuses a damaged
  *    file), and applies pending migrations, each in one BEGIN IMMEDIATE

@@ -64,6 +64,31 @@ const char *kc_status_text(kc_status code);
 
 const char *kc_pgettext(const char *msgctxt_id, const char *msgid);
 
+/*
+ * User text inside a message.  Anything a person typed, a file or the
+ * network sent (an email, a client id, a reason, a date...) goes through
+ * this before it is put into an error message, so that an escape sequence
+ * can never reach the terminal through the message line or stderr.
+ *
+ * kc_quote_for_message: a heap copy of s (NULL gives "") where C0 and C1
+ * control characters, DEL, the bidirectional controls (U+061C, U+200E/F,
+ * U+202A..E, U+2066..9), U+2028/9 and every byte that is not valid UTF-8
+ * are each replaced by '?'; cut after max_chars characters with "…" when
+ * longer (SIZE_MAX: no limit).  The caller frees it; NULL only when memory
+ * runs out.
+ */
+#define KC_QUOTE_MAX 60
+char *kc_quote_for_message(const char *s, size_t max_chars);
+/*
+ * kc_error_set with one piece of user text: fmt is a translated message
+ * holding "%s" once, replaced by kc_quote_for_message(text, KC_QUOTE_MAX)
+ * ("%%" gives "%"; no other directive is interpreted, so a message with
+ * other arguments uses kc_quote_for_message and kc_error_set instead).
+ * Returns code.  When memory runs out the message is the generic text of
+ * code.
+ */
+kc_status kc_error_set_quoted(kc_error *err, kc_status code, const char *fmt, const char *text);
+
 /* Allocation helpers returning NULL on failure (core never aborts). */
 char *kc_strdup(const char *s);
 char *kc_strndup(const char *s, size_t n);

@@ -299,8 +299,8 @@ static enum parse_fail body_value(const struct amount_body *body, unsigned decim
 	return signed_from(mag, negative, out) ? PF_OK : PF_RANGE;
 }
 
-static kc_status parse_error(enum parse_fail why, const char *text, unsigned decimals,
-			     kc_error *err)
+static kc_status parse_message(enum parse_fail why, const char *text, unsigned decimals,
+			       kc_error *err)
 {
 	switch (why) {
 	case PF_AMBIGUOUS:
@@ -320,6 +320,18 @@ static kc_status parse_error(enum parse_fail why, const char *text, unsigned dec
 		break;
 	}
 	return kc_error_set(err, KC_ERR_INVALID, _("\"%s\" is not an amount."), text);
+}
+
+/* The message for a refused amount; text is shown quoted (kc.h). */
+static kc_status parse_error(enum parse_fail why, const char *text, unsigned decimals,
+			     kc_error *err)
+{
+	if (!err)
+		return KC_ERR_INVALID;
+	char *shown = kc_quote_for_message(text, KC_QUOTE_MAX);
+	kc_status rc = parse_message(why, shown ? shown : "?", decimals, err);
+	free(shown);
+	return rc;
 }
 
 /* Splits "-$12.00", "$-12", "12,00 $" into sign and body. */

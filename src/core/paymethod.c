@@ -177,7 +177,7 @@ static kc_status check_input(struct pm_input *in, kc_error *err)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	if (!kind_valid(in->kind))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("Unknown payment method \"%s\": use visa, mastercard, cheque or wire"), in->kind);
 	if (is_card(in->kind)) {
 		if (strlen(in->last4) != 4 || strspn(in->last4, "0123456789") != 4)
@@ -188,7 +188,7 @@ static kc_status check_input(struct pm_input *in, kc_error *err)
 			_("Only cards have last digits and an expiry date"));
 	}
 	if (*in->expiry && !expiry_valid(in->expiry))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("The expiry \"%s\" is not valid: use YYYY-MM (e.g. 2027-12)"), in->expiry);
 	if (!account_text_valid(in->token, TOKEN_MAX_CHARS))
 		return kc_error_set(err, KC_ERR_INVALID,

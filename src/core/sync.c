@@ -1,10 +1,14 @@
 /* sync.c: voip.ms usage sync and import (see sync.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cdr.h"
 #include "strbuf.h"
@@ -13,6 +17,8 @@
 #define SECS_PER_HOUR INT64_C(3600)
 #define PROGRESS_EVERY 5000 /* calls between two progress calls */
 #define ACCOUNT_PAGE 100    /* sync_all reads account ids by pages */
+#define SWEEP_MAX 64        /* interrupted runs marked per sync start */
+#define LOCK_SUFFIX "-synclock"
 
 /* ---------------------------------------------------------------------- */
 /* Statements, prepared once per sync and reused for every row.            */
@@ -549,6 +555,8 @@ struct run {
 	struct voipms_config cfg;
 	struct stmts st;
 	sqlite3_stmt *run_insert, *run_finish;
+	int lock_fd;       /* the owners' lock file (see "Live owners"); -1: none */
+	bool lock_classic; /* the kernel has no open file description locks */
 	sync_progress_fn progress;
 	void *progress_ctx;
 	const volatile sig_atomic_t *stop;
@@ -588,6 +596,150 @@ static void run_cfg(struct run *run)
 	};
 }
 
+/* ---------------------------------------------------------------------- */
+/* Live owners of "running" rows.                                          */
+/*
+ * A run's row says "running" from its first transaction to its last; a
+ * process killed in between (kill -9, a crash, a lost session) leaves it
+ * so.  Time cannot tell such a row from a live run (a long period asked
+ * at the longest timeouts takes hours, and a process may be suspended),
+ * so the owner says it itself: from the transaction that inserts the row
+ * until the sync ends, the process holds a read lock on byte <run id> of
+ * the file "<database>-synclock" beside the database.  The kernel drops
+ * the lock when the process dies, however it dies, and the lock works
+ * wherever SQLite's own locks work.  A "running" row whose byte nobody
+ * holds therefore has no live owner: the next sync of the same account
+ * marks it failed with an "interrupted" message.  Whenever the lock file
+ * cannot be used, nothing is marked (a dead run stays "running", as
+ * before) -- a live run is never marked.
+ *
+ * Open file description locks (Linux, POSIX.1-2024) belong to the open
+ * file, so two connections of one process see each other's runs; classic
+ * POSIX locks (the fallback) belong to the process.
+ */
+
+#ifdef F_OFD_SETLK
+#define LOCK_SET F_OFD_SETLK
+#define LOCK_GET F_OFD_GETLK
+#else
+#define LOCK_SET F_SETLK
+#define LOCK_GET F_GETLK
+#endif
+
+/* fcntl on one byte; falls back to classic locks once if the kernel
+ * refuses open file description locks. */
+static bool lock_call(struct run *run, bool get, int64_t at, struct flock *fl, short type)
+{
+	for (;;) {
+		memset(fl, 0, sizeof *fl); /* l_pid must be 0 for OFD locks */
+		fl->l_type = type;
+		fl->l_whence = SEEK_SET;
+		fl->l_start = (off_t)at;
+		fl->l_len = 1;
+		int cmd = run->lock_classic ? (get ? F_GETLK : F_SETLK)
+					    : (get ? LOCK_GET : LOCK_SET);
+		if (fcntl(run->lock_fd, cmd, fl) == 0)
+			return true;
+		if (errno != EINVAL || run->lock_classic || LOCK_SET == F_SETLK)
+			return false;
+		run->lock_classic = true;
+	}
+}
+
+/* Opens (creating it, with the database's permissions, so that every user
+ * of the database can read it) the lock file; lock_fd stays -1 on failure. */
+static void lock_open(struct run *run)
+{
+	run->lock_fd = -1;
+	const char *db = db_path(run->db);
+	if (!db || !*db || strcmp(db, ":memory:") == 0 || strncmp(db, "file:", 5) == 0)
+		return;
+	struct stat st;
+	mode_t mode = stat(db, &st) == 0 ? (st.st_mode & 0666) | 0400 : 0644;
+	char *path = kc_asprintf("%s" LOCK_SUFFIX, db);
+	if (!path)
+		return;
+	run->lock_fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+	free(path);
+}
+
+/* Closing the file releases every lock this sync holds. */
+static void lock_close(struct run *run)
+{
+	if (run->lock_fd >= 0)
+		close(run->lock_fd);
+	run->lock_fd = -1;
+}
+
+static void lock_run(struct run *run, int64_t run_id)
+{
+	struct flock fl;
+	if (run->lock_fd >= 0)
+		(void)lock_call(run, false, run_id, &fl, F_RDLCK);
+}
+
+/* True only when nobody holds the run's byte (no live owner). */
+static bool run_orphaned(struct run *run, int64_t run_id)
+{
+	struct flock fl;
+	return run->lock_fd >= 0 && lock_call(run, true, run_id, &fl, F_WRLCK) &&
+	       fl.l_type == F_UNLCK;
+}
+
+/* Ids of the account's "running" rows (at most SWEEP_MAX). */
+static kc_status running_ids(struct run *run, int64_t account_id, int64_t *ids, size_t *n,
+	kc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	kc_status rc = db_prepare(run->db,
+		"SELECT id FROM sync_runs WHERE account_id IS ?1 AND status = 'running'"
+		" ORDER BY id LIMIT ?2", &st, err);
+	if (rc != KC_OK)
+		return rc;
+	if (account_id)
+		sqlite3_bind_int64(st, 1, account_id);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int(st, 2, SWEEP_MAX);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < SWEEP_MAX)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(run->db, r, err);
+	db_finalize(run->db, &st);
+	return rc;
+}
+
+/* Inside run_begin's transaction: the account's runs left "running" by a
+ * process that is gone become failed, "interrupted" (see above). */
+static kc_status sweep_interrupted(struct run *run, int64_t account_id, const char *now,
+	kc_error *err)
+{
+	if (run->lock_fd < 0)
+		return KC_OK; /* cannot tell the live from the dead: touch nothing */
+	int64_t ids[SWEEP_MAX];
+	size_t n;
+	kc_status rc = running_ids(run, account_id, ids, &n, err);
+	sqlite3_stmt *st = NULL;
+	if (rc == KC_OK && n)
+		rc = db_prepare(run->db,
+			"UPDATE sync_runs SET status = 'failed', finished_at = ?2, error = ?3"
+			" WHERE id = ?1 AND status = 'running'", &st, err);
+	const char *why = _("Interrupted: the program ended before this run did (killed, crashed "
+			    "or cut off); the windows it completed are kept, run the sync again");
+	for (size_t i = 0; rc == KC_OK && i < n; i++) {
+		if (!run_orphaned(run, ids[i]))
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+		rc = step_done(run->db, st, err);
+	}
+	db_finalize(run->db, &st);
+	return rc;
+}
+
 static kc_status run_prepare(struct run *run, kc_error *err)
 {
 	kc_status rc = stmts_prepare(run->db, &run->st, err);
@@ -612,6 +764,7 @@ static kc_status run_prepare(struct run *run, kc_error *err)
 
 static void run_release(struct run *run)
 {
+	lock_close(run);
 	stmts_finalize(run->db, &run->st);
 	db_finalize(run->db, &run->run_insert);
 	db_finalize(run->db, &run->run_finish);
@@ -637,8 +790,12 @@ static kc_status run_begin(struct run *run, int64_t account_id, const char *from
 	kc_status rc = db_begin_write(run->db, err);
 	if (rc != KC_OK)
 		return rc;
-	if ((rc = step_done(run->db, st, err)) == KC_OK) {
+	if ((rc = sweep_interrupted(run, account_id, now, err)) == KC_OK &&
+	    (rc = step_done(run->db, st, err)) == KC_OK) {
 		*run_id = sqlite3_last_insert_rowid(db_handle(run->db));
+		/* Locked before the row is visible to anyone: no other sync can
+		 * see it "running" and unowned. */
+		lock_run(run, *run_id);
 		rc = db_commit(run->db, err);
 	} else {
 		db_rollback(run->db);
@@ -901,6 +1058,7 @@ static kc_status run_start(struct run *run, kc_db *db, const struct kc_settings 
 	struct sync_report *report, struct sync_report *local, kc_error *err)
 {
 	memset(run, 0, sizeof *run);
+	run->lock_fd = -1;
 	run->db = db;
 	run->s = s;
 	run->progress = progress;
@@ -916,6 +1074,7 @@ static kc_status run_start(struct run *run, kc_db *db, const struct kc_settings 
 	if (db_is_read_only(db))
 		return kc_error_set(err, KC_ERR_PERM, _("Read-only: changes are not allowed."));
 	run_cfg(run);
+	lock_open(run);
 	return run_prepare(run, err);
 }
 

@@ -27,7 +27,14 @@
  *    message), written in its own short transactions.  A refused
  *    configuration is recorded too (for sync_all, as one row without an
  *    account).  A failed window writes nothing else: no usage, invoice or
- *    balance changes.  A run killed outright stays "running".
+ *    balance changes.  A run killed outright stays "running" until the
+ *    next sync of the same account: that sync marks it failed with an
+ *    "Interrupted: ..." message, but only when its owner is gone.  The
+ *    owner is known by a lock the running process holds on the file
+ *    "<database>-synclock" (created beside the database with its
+ *    permissions; the kernel drops the lock when the process dies, so no
+ *    clock or pid is involved).  Without that file (cannot be created or
+ *    opened) no row is marked: a live run is never shown as interrupted.
  *  - Dates: voip.ms writes `date` as wall-clock time; with the timezone
  *    parameter T sent ([voipms] timezone, -5 by default) it is the
  *    America/Toronto wall clock shifted by (T + 5) hours (spec voipms-api.md,

@@ -463,7 +463,7 @@ kc_status termination_resolve(kc_db *db, const char *ref, int64_t *id, kc_error 
 	char *end = NULL;
 	long long v = (*p >= '0' && *p <= '9') ? strtoll(p, &end, 10) : 0;
 	if (!end || v <= 0 || !blank(end) || strlen(p) > 18)
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("\"%s\" is not a termination request number"), ref);
 	sqlite3_stmt *st = NULL;
 	kc_status rc = db_prepare(db, "SELECT id FROM termination_requests WHERE id = ?1", &st, err);
@@ -904,7 +904,7 @@ static kc_status channel_parse(const struct termination_request_args *args,
 	if (blank(c))
 		c = args->expedite || args->separation_only ? "written" : "portal";
 	else if (strcmp(c, "portal") != 0 && strcmp(c, "written") != 0)
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("Unknown channel \"%s\": use portal or written"), c);
 	*channel = c;
 	return KC_OK;
@@ -1594,7 +1594,7 @@ static kc_status page_filters(const struct termination_query *q, strbuf *sql, kc
 	} else if (q && q->state) {
 		enum termination_state s;
 		if (!termination_state_parse(q->state, &s))
-			return kc_error_set(err, KC_ERR_INVALID,
+			return kc_error_set_quoted(err, KC_ERR_INVALID,
 				_("Unknown termination state \"%s\": use open, refused, requested, denied, approved, scheduled, service_ended, final_invoiced, transfer_requested, checklist_done, transferred or closed"),
 				q->state);
 		strbuf_append(sql, " AND t.state = :state");

@@ -121,8 +121,8 @@ kc_status ticket_number_parse(const char *s, int64_t *out, kc_error *err)
 		any = true;
 	}
 	if (!any || *p || v <= 0)
-		return kc_error_set(err, KC_ERR_INVALID, _("'%s' is not a ticket number"),
-			s ? s : "");
+		return kc_error_set_quoted(err, KC_ERR_INVALID, _("'%s' is not a ticket number"),
+			s);
 	*out = v;
 	return KC_OK;
 }
@@ -624,14 +624,13 @@ static kc_status check_new(const struct ticket_new *in, char **subject, kc_error
 	if (!in || in->account_id <= 0)
 		return kc_error_set(err, KC_ERR_INVALID, "%s", _("A ticket needs an account"));
 	if (!ticket_priority_valid(in->priority))
-		return kc_error_set(err, KC_ERR_INVALID,
-			_("'%s' is not a priority (emergency, urgent or standard)"),
-			in->priority ? in->priority : "");
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+			_("'%s' is not a priority (emergency, urgent or standard)"), in->priority);
 	if (in->channel && !ticket_channel_valid(in->channel))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("TKT-3: '%s' is not a channel (phone, email, portal or alarm)"), in->channel);
 	if (in->category && !ticket_category_valid(in->category))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("'%s' is not a category (support, maintenance, billing, consulting or third_party)"),
 			in->category);
 	bool window = in->window_start || in->window_end;
@@ -905,9 +904,9 @@ kc_status ticket_set_state(kc_db *db, int64_t number, int64_t expected_version,
 	const char *state, kc_instant at, kc_error *err)
 {
 	if (!ticket_state_valid(state))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("'%s' is not a ticket state (new, open, waiting, resolved or closed)"),
-			state ? state : "");
+			state);
 	return run_change(db, NULL, number, expected_version, at, state_step, (void *)state, err);
 }
 
@@ -931,7 +930,7 @@ static kc_status assign_step(kc_db *db, const struct kc_settings *s, struct tick
 		if (rc != KC_OK)
 			return rc;
 		if (role == STAFF_NONE)
-			return kc_error_set(err, KC_ERR_INVALID,
+			return kc_error_set_quoted(err, KC_ERR_INVALID,
 				_("TKT-6: %s is not an active staff member"), who);
 	}
 	struct changeset cs = { .n = 0 };
@@ -1002,9 +1001,8 @@ kc_status ticket_set_priority(kc_db *db, const struct kc_settings *s, int64_t nu
 	int64_t expected_version, const char *priority, kc_instant at, kc_error *err)
 {
 	if (!ticket_priority_valid(priority))
-		return kc_error_set(err, KC_ERR_INVALID,
-			_("'%s' is not a priority (emergency, urgent or standard)"),
-			priority ? priority : "");
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
+			_("'%s' is not a priority (emergency, urgent or standard)"), priority);
 	return run_change(db, s, number, expected_version, at, priority_step, (void *)priority,
 		err);
 }
@@ -1266,10 +1264,10 @@ void ticket_cursor_set(struct ticket_cursor *c, const struct ticket_query *q,
 static kc_status check_query(const struct ticket_query *q, kc_error *err)
 {
 	if (q->priority && !ticket_priority_valid(q->priority))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("'%s' is not a priority (emergency, urgent or standard)"), q->priority);
 	if (q->state && !streq(q->state, "all") && !ticket_state_valid(q->state))
-		return kc_error_set(err, KC_ERR_INVALID,
+		return kc_error_set_quoted(err, KC_ERR_INVALID,
 			_("'%s' is not a ticket state (new, open, waiting, resolved, closed or all)"),
 			q->state);
 	return KC_OK;

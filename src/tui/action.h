@@ -14,8 +14,9 @@
  * methods, the high-risk check (ACC-11), tickets and the termination
  * steps; billing for invoices,
  * payments, credits, SLA credits, the billing run, the usage sync and the
- * final invoice; admin for closing and reopening accounts and the
- * termination decisions and closure.  action_check() asks
+ * final invoice; admin for closing and reopening accounts, the
+ * termination decisions and closure, and the staff list (add, role,
+ * disable, enable).  Reading (the audit trail, the staff list) is anyone's.  action_check() asks
  * staff_require() at dispatch, before any form opens, and its translated
  * refusal goes to the message line.
  */
@@ -93,6 +94,13 @@
 	X(CHECK_STEP, "check_step", N_("Check"), N_("Tick a step of the transfer checklist (TRM-5)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(TRANSFERRED, "transferred", N_("Transferred"), N_("Record the transfer of the member account (TRM-4)"), ACT_SELECTION | ACT_WRITE, STAFF_AGENT) \
 	X(CLOSE_TERMINATION, "close_termination", N_("Close"), N_("Close the account at the holder's request (TRM-7)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(AUDIT, "audit", N_("Audit trail"), N_("Show the audit trail of every change, filtered by staff, dates and record (HIS-1)"), ACT_NONE, STAFF_NONE) \
+	X(RECORD_AUDIT, "record_audit", N_("Audit"), N_("Show the audit trail of the selected record (HIS-1)"), ACT_SELECTION, STAFF_NONE) \
+	X(STAFF, "staff", N_("Staff"), N_("Show the staff members and their roles"), ACT_NONE, STAFF_NONE) \
+	X(STAFF_ADD, "staff_add", N_("Add"), N_("Add a staff member with a role"), ACT_WRITE, STAFF_ADMIN) \
+	X(STAFF_ROLE, "staff_role", N_("Role"), N_("Give the selected staff member another role"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(STAFF_DISABLE, "staff_disable", N_("Disable"), N_("Disable the selected staff member (no more changes)"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
+	X(STAFF_ENABLE, "staff_enable", N_("Enable"), N_("Enable the selected staff member again"), ACT_SELECTION | ACT_WRITE, STAFF_ADMIN) \
 	X(SAVE, "save", N_("Save"), N_("Save the form"), ACT_NONE, STAFF_NONE) \
 	X(EDITOR, "editor", N_("Editor"), N_("Edit the long text field in $EDITOR"), ACT_NONE, STAFF_NONE)
 

@@ -594,14 +594,9 @@ int pane_detail_pair(WINDOW *w, int y, int x, int width, const char *label,
 	theme_set(w, THEME_LABEL);
 	int used = theme_puts(w, y, x, label, width);
 	theme_set(w, THEME_NORMAL);
-	if (used < width) {
-		waddch(w, ':');
-		used++;
-	}
-	if (used < width) {
-		waddch(w, ' ');
-		used++;
-	}
+	/* TRANSLATORS: between a label and its value in a detail panel
+	 * ("Email: ..."); French puts a no-break space before the colon. */
+	used += theme_puts(w, y, x + used, P_("label", ": "), width - used);
 	theme_set(w, role);
 	theme_puts(w, y, x + used, value ? value : "", width - used);
 	theme_set(w, THEME_NORMAL);

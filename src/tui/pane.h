@@ -126,6 +126,20 @@ struct pane_calls_arg {
 	int64_t account_id;
 	char from[16], to[16];
 };
+extern const struct pane_ops pane_audit_ops;        /* arg: struct pane_audit_arg *, 0 = all */
+extern const struct pane_ops pane_staff_ops;
+/* The audit view's argument (copied by its init): the trail of one record
+ * (entity and entity_id), of one staff member, or both; NULL members and
+ * 0 = any. */
+struct pane_audit_arg {
+	const char *entity;
+	int64_t entity_id;
+	const char *staff;
+};
+/* The audit trail (HIS-1) of one record over p's view, titled "Audit of
+ * <what>": the record_audit action of the panes.  Returns PANE_REDRAW. */
+unsigned pane_audit_record(struct pane *p, const char *entity, int64_t entity_id,
+	const char *what);
 /* The voip.ms sync of one account (or, chosen, of every account) with a
  * progress bar; Esc stops it between windows (view_usage.c). */
 unsigned pane_usage_sync(struct pane *p, int64_t account_id, const char *account_number);

@@ -36,7 +36,7 @@ static const enum action_id account_hints[] = {
 static const enum action_id account_actions[] = {
 	ACTION_OPEN, ACTION_FILTER, ACTION_CREATE, ACTION_EDIT, ACTION_ACTIVATE, ACTION_SUSPEND,
 	ACTION_REINSTATE, ACTION_CLOSE, ACTION_REOPEN, ACTION_HIGH_RISK, ACTION_PAYMETHODS,
-	ACTION_HISTORY, ACTION_USAGE, ACTION_SYNC, ACTION_NONE
+	ACTION_HISTORY, ACTION_USAGE, ACTION_SYNC, ACTION_RECORD_AUDIT, ACTION_NONE
 };
 
 struct accounts_state {
@@ -1032,7 +1032,8 @@ static unsigned filter_status(struct pane *p)
 
 static void add_line(strbuf *sb, const char *label, const char *value)
 {
-	strbuf_appendf(sb, "%-22s %s\n", label, value && *value ? value : "-");
+	pu_append_label(sb, label, 22);
+	strbuf_appendf(sb, " %s\n", value && *value ? value : "-");
 }
 
 /* The whole account (Enter): contacts (ACC-7), add-ons, the pending
@@ -1178,6 +1179,15 @@ static unsigned sync_usage(struct pane *p)
 	return r;
 }
 
+/* HIS-1: the audit trail of the selected account's own record. */
+static unsigned account_audit(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	return pane_audit_record(p, "account", sel->id, sel->cells[COL_NUMBER]);
+}
+
 static unsigned accounts_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
@@ -1197,6 +1207,7 @@ static unsigned accounts_action(struct pane *p, enum action_id a)
 	case ACTION_PAYMETHODS: return open_view(p, &pane_paymethods_ops, false);
 	case ACTION_USAGE: return open_usage(p);
 	case ACTION_SYNC: return sync_usage(p);
+	case ACTION_RECORD_AUDIT: return account_audit(p);
 	default: return PANE_UNHANDLED;
 	}
 }
@@ -1233,7 +1244,8 @@ static const struct pane_column pm_columns[PM_N_COLS] = {
 };
 
 static const enum action_id pm_hints[] = { ACTION_CREATE, ACTION_REMOVE, ACTION_SET_DEFAULT, ACTION_NONE };
-static const enum action_id pm_actions[] = { ACTION_CREATE, ACTION_REMOVE, ACTION_SET_DEFAULT, ACTION_NONE };
+static const enum action_id pm_actions[] = { ACTION_CREATE, ACTION_REMOVE, ACTION_SET_DEFAULT,
+	ACTION_RECORD_AUDIT, ACTION_NONE };
 
 struct pm_state {
 	int64_t account_id;
@@ -1401,12 +1413,25 @@ static unsigned pm_default(struct pane *p)
 	return res;
 }
 
+/* HIS-1: the audit trail of the selected payment method. */
+static unsigned pm_audit(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	char *what = kc_asprintf(_("payment method %lld"), (long long)sel->id);
+	unsigned r = pane_audit_record(p, "payment_method", sel->id, what);
+	free(what);
+	return r;
+}
+
 static unsigned pm_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
 	case ACTION_CREATE: return pm_add(p);
 	case ACTION_REMOVE: return pm_remove(p);
 	case ACTION_SET_DEFAULT: return pm_default(p);
+	case ACTION_RECORD_AUDIT: return pm_audit(p);
 	default: return PANE_UNHANDLED;
 	}
 }

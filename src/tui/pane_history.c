@@ -10,6 +10,7 @@
 #include "form.h"
 #include "history.h"
 #include "pane.h"
+#include "pane_util.h"
 #include "strbuf.h"
 
 enum hist_col { H_WHEN, H_STAFF, H_WHAT, H_N_COLS };
@@ -204,9 +205,12 @@ static unsigned open_entry(struct pane *p)
 		return PANE_DONE;
 	strbuf sb = STRBUF_INIT;
 	strbuf_appendf(&sb, "%s\n\n", k->summary ? k->summary : "");
-	strbuf_appendf(&sb, "%-10s %s (%s)\n", _("When"), sel->cells[H_WHEN], k->at ? k->at : "");
-	strbuf_appendf(&sb, "%-10s %s\n", _("By"), k->staff ? k->staff : "");
-	strbuf_appendf(&sb, "%-10s %s\n\n", _("Action"), k->action ? k->action : "");
+	pu_append_label(&sb, _("When"), 10);
+	strbuf_appendf(&sb, " %s (%s)\n", sel->cells[H_WHEN], k->at ? k->at : "");
+	pu_append_label(&sb, _("By"), 10);
+	strbuf_appendf(&sb, " %s\n", k->staff ? k->staff : "");
+	pu_append_label(&sb, _("Action"), 10);
+	strbuf_appendf(&sb, " %s\n\n", k->action ? k->action : "");
 	strbuf_appendf(&sb, "%s\n", _("Before:"));
 	append_values(&sb, k->old_values);
 	strbuf_appendf(&sb, "\n%s\n", _("After:"));

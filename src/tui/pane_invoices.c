@@ -45,7 +45,7 @@ static const enum action_id inv_hints[] = {
 static const enum action_id inv_actions[] = {
 	ACTION_OPEN, ACTION_FILTER, ACTION_PAYMENT, ACTION_CHARGEBACK, ACTION_REFUND,
 	ACTION_STORE_CREDIT, ACTION_CREDIT_NOTE, ACTION_DISPUTE, ACTION_STATEMENT,
-	ACTION_RUN_BILLING, ACTION_OVERDUE, ACTION_NONE
+	ACTION_RUN_BILLING, ACTION_OVERDUE, ACTION_RECORD_AUDIT, ACTION_NONE
 };
 
 struct inv_state {
@@ -437,8 +437,9 @@ static void append_history_of(kc_db *db, strbuf *sb, const char *entity, int64_t
 		char *when = pu_local_iso(e[i].at);
 		char *what = history_describe(e[i].action, e[i].entity, e[i].entity_id,
 			e[i].old_values, e[i].new_values);
-		strbuf_appendf(sb, "  %s  %-10s %s\n", when ? when : "", pu_dash(e[i].staff),
-			what ? what : pu_dash(e[i].action));
+		strbuf_appendf(sb, "  %s  ", when ? when : "");
+		pu_append_label(sb, pu_dash(e[i].staff), 10);
+		strbuf_appendf(sb, " %s\n", what ? what : pu_dash(e[i].action));
 		free(when);
 		free(what);
 		audit_entry_clear(&e[i]);
@@ -448,14 +449,17 @@ static void append_history_of(kc_db *db, strbuf *sb, const char *entity, int64_t
 static void invoice_text(struct pane *p, const struct invoice *inv, strbuf *sb)
 {
 	struct inv_state *s = state(p);
-	strbuf_appendf(sb, "%-16s %s  %s\n", _("Account"), pu_dash(inv->account_number),
-		pu_dash(inv->holder));
-	strbuf_appendf(sb, "%-16s %s\n", _("Date (due)"), pu_dash(inv->date));
-	strbuf_appendf(sb, "%-16s %s .. %s\n", _("Period"), pu_dash(inv->period_start),
-		pu_dash(inv->period_end));
-	strbuf_appendf(sb, "%-16s %s\n", _("Status"), status_label(inv->status));
+	pu_append_label(sb, _("Account"), 16);
+	strbuf_appendf(sb, " %s  %s\n", pu_dash(inv->account_number), pu_dash(inv->holder));
+	pu_append_label(sb, _("Date (due)"), 16);
+	strbuf_appendf(sb, " %s\n", pu_dash(inv->date));
+	pu_append_label(sb, _("Period"), 16);
+	strbuf_appendf(sb, " %s .. %s\n", pu_dash(inv->period_start), pu_dash(inv->period_end));
+	pu_append_label(sb, _("Status"), 16);
+	strbuf_appendf(sb, " %s\n", status_label(inv->status));
 	char *by = pu_local_iso(inv->issued_at);
-	strbuf_appendf(sb, "%-16s %s, %s\n", _("Issued"), by ? by : "", pu_dash(inv->issued_by));
+	pu_append_label(sb, _("Issued"), 16);
+	strbuf_appendf(sb, " %s, %s\n", by ? by : "", pu_dash(inv->issued_by));
 	free(by);
 	if (s->cached == inv->number)
 		pu_append_termination(sb, s->termination);
@@ -1121,14 +1125,19 @@ static char *report_text(struct pane *p, const struct billing_report *r, bool pr
 	strbuf sb = STRBUF_INIT;
 	if (preview)
 		strbuf_appendf(&sb, "%s\n\n", _("Preview: nothing was written."));
-	strbuf_appendf(&sb, "%-24s %lld\n", preview ? _("Invoices to issue:") : _("Invoices issued:"),
-		(long long)r->invoices);
-	strbuf_appendf(&sb, "%-24s %lld\n", _("Accounts invoiced:"), (long long)r->accounts);
-	strbuf_appendf(&sb, "%-24s %lld\n", _("Accounts examined:"), (long long)r->accounts_seen);
-	strbuf_appendf(&sb, "%-24s %s\n", _("Total:"), total ? total : "");
-	if (r->invoices > 0)
-		strbuf_appendf(&sb, "%-24s %lld-%lld\n", _("Invoice numbers:"),
-			(long long)r->first_number, (long long)r->last_number);
+	pu_append_label(&sb, preview ? _("Invoices to issue:") : _("Invoices issued:"), 24);
+	strbuf_appendf(&sb, " %lld\n", (long long)r->invoices);
+	pu_append_label(&sb, _("Accounts invoiced:"), 24);
+	strbuf_appendf(&sb, " %lld\n", (long long)r->accounts);
+	pu_append_label(&sb, _("Accounts examined:"), 24);
+	strbuf_appendf(&sb, " %lld\n", (long long)r->accounts_seen);
+	pu_append_label(&sb, _("Total:"), 24);
+	strbuf_appendf(&sb, " %s\n", total ? total : "");
+	if (r->invoices > 0) {
+		pu_append_label(&sb, _("Invoice numbers:"), 24);
+		strbuf_appendf(&sb, " %lld-%lld\n", (long long)r->first_number,
+			(long long)r->last_number);
+	}
 	free(total);
 	return strbuf_detach(&sb);
 }
@@ -1241,6 +1250,29 @@ static unsigned open_overdue(struct pane *p)
 	return PANE_REDRAW;
 }
 
+/* HIS-1: the audit trail of the selected invoice (rows are named by
+ * number; the trail by the invoice's id). */
+static unsigned invoice_audit(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	char ref[24];
+	snprintf(ref, sizeof ref, "%lld", (long long)sel->id);
+	int64_t number = 0, id = 0;
+	kc_error err = KC_ERROR_INIT;
+	unsigned r = PANE_REDRAW;
+	if (invoice_resolve(tui_db(p->tui), ref, &number, &id, &err) != KC_OK) {
+		tui_error(p->tui, &err);
+	} else {
+		char *what = kc_asprintf(_("invoice %lld"), (long long)number);
+		r = pane_audit_record(p, "invoice", id, what);
+		free(what);
+	}
+	kc_error_clear(&err);
+	return r;
+}
+
 static unsigned inv_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
@@ -1249,6 +1281,7 @@ static unsigned inv_action(struct pane *p, enum action_id a)
 	case ACTION_STATEMENT: return show_statement(p);
 	case ACTION_RUN_BILLING: return run_billing(p);
 	case ACTION_OVERDUE: return open_overdue(p);
+	case ACTION_RECORD_AUDIT: return invoice_audit(p);
 	case ACTION_PAYMENT:
 	case ACTION_CHARGEBACK:
 	case ACTION_REFUND:

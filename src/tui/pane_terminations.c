@@ -38,7 +38,7 @@ static const enum action_id tr_hints[] = {
 static const enum action_id tr_actions[] = {
 	ACTION_OPEN, ACTION_FILTER, ACTION_CREATE, ACTION_APPROVE, ACTION_DENY, ACTION_SCHEDULE,
 	ACTION_END_SERVICE, ACTION_FINAL_INVOICE, ACTION_TRANSFER_REQUEST, ACTION_CHECK_STEP,
-	ACTION_TRANSFERRED, ACTION_CLOSE_TERMINATION, ACTION_NONE
+	ACTION_TRANSFERRED, ACTION_CLOSE_TERMINATION, ACTION_RECORD_AUDIT, ACTION_NONE
 };
 
 struct tr_state {
@@ -297,25 +297,39 @@ static unsigned tr_open(struct pane *p)
 	strbuf sb = STRBUF_INIT;
 	char *dec = decision_text(t);
 	char *bal = pu_money(p->tui, t->balance);
-	strbuf_appendf(&sb, "%-16s %s  %s (%s)\n", _("Account"), pu_dash(t->account_number),
+	pu_append_label(&sb, _("Account"), 16);
+	strbuf_appendf(&sb, " %s  %s (%s)\n", pu_dash(t->account_number),
 		pu_dash(t->holder), account_status_label(t->account_status));
-	strbuf_appendf(&sb, "%-16s %s, %s (%s)\n", _("Requested"), pu_dash(t->requested_on),
+	pu_append_label(&sb, _("Requested"), 16);
+	strbuf_appendf(&sb, " %s, %s (%s)\n", pu_dash(t->requested_on),
 		pu_dash(t->requested_by), pu_dash(t->channel));
-	strbuf_appendf(&sb, "%-16s %s\n", _("Kind"), kind_text(t));
-	strbuf_appendf(&sb, "%-16s %s\n", _("State"), termination_state_label(t->state));
-	strbuf_appendf(&sb, "%-16s %s\n", _("Decision"), dec ? dec : "");
-	strbuf_appendf(&sb, "%-16s %s\n", _("Scheduled"), pu_dash(t->scheduled_on));
-	strbuf_appendf(&sb, "%-16s %s\n", _("Service ended"), pu_dash(t->service_ended_on));
-	if (t->final_invoice_number)
-		strbuf_appendf(&sb, "%-16s %lld (%s)\n", _("Final invoice"),
-			(long long)t->final_invoice_number, pu_dash(t->final_invoice_kind));
-	strbuf_appendf(&sb, "%-16s %s\n", _("Transfer asked"), pu_dash(t->transfer_requested_on));
-	strbuf_appendf(&sb, "%-16s %s%s\n", _("Transfer due"), pu_dash(t->transfer_due),
+	pu_append_label(&sb, _("Kind"), 16);
+	strbuf_appendf(&sb, " %s\n", kind_text(t));
+	pu_append_label(&sb, _("State"), 16);
+	strbuf_appendf(&sb, " %s\n", termination_state_label(t->state));
+	pu_append_label(&sb, _("Decision"), 16);
+	strbuf_appendf(&sb, " %s\n", dec ? dec : "");
+	pu_append_label(&sb, _("Scheduled"), 16);
+	strbuf_appendf(&sb, " %s\n", pu_dash(t->scheduled_on));
+	pu_append_label(&sb, _("Service ended"), 16);
+	strbuf_appendf(&sb, " %s\n", pu_dash(t->service_ended_on));
+	if (t->final_invoice_number) {
+		pu_append_label(&sb, _("Final invoice"), 16);
+		strbuf_appendf(&sb, " %lld (%s)\n", (long long)t->final_invoice_number,
+			pu_dash(t->final_invoice_kind));
+	}
+	pu_append_label(&sb, _("Transfer asked"), 16);
+	strbuf_appendf(&sb, " %s\n", pu_dash(t->transfer_requested_on));
+	pu_append_label(&sb, _("Transfer due"), 16);
+	strbuf_appendf(&sb, " %s%s\n", pu_dash(t->transfer_due),
 		t->late ? _("  LATE (TRM-4)") : "");
-	strbuf_appendf(&sb, "%-16s %s\n", _("Transferred"), pu_dash(t->transferred_on));
-	strbuf_appendf(&sb, "%-16s %s\n", _("Closed"), pu_dash(t->closed_on));
-	strbuf_appendf(&sb, "%-16s %s\n", t->has_balance_at_closure ? _("Balance at closure")
-		: _("Balance now"), bal ? bal : "");
+	pu_append_label(&sb, _("Transferred"), 16);
+	strbuf_appendf(&sb, " %s\n", pu_dash(t->transferred_on));
+	pu_append_label(&sb, _("Closed"), 16);
+	strbuf_appendf(&sb, " %s\n", pu_dash(t->closed_on));
+	pu_append_label(&sb, t->has_balance_at_closure ? _("Balance at closure")
+		: _("Balance now"), 16);
+	strbuf_appendf(&sb, " %s\n", bal ? bal : "");
 	strbuf_appendf(&sb, "\n%s\n", _("Checklist (TRM-5)"));
 	for (int i = 0; i < TERMINATION_CHECK_COUNT; i++) {
 		const struct termination_check_item *c = &t->checklist[i];
@@ -326,7 +340,9 @@ static unsigned tr_open(struct pane *p)
 		free(when);
 	}
 	char *by = pu_local_iso(t->updated_at);
-	strbuf_appendf(&sb, "\n%-16s %s, %s\n", _("Updated"), by ? by : "", pu_dash(t->updated_by));
+	strbuf_append(&sb, "\n");
+	pu_append_label(&sb, _("Updated"), 16);
+	strbuf_appendf(&sb, " %s, %s\n", by ? by : "", pu_dash(t->updated_by));
 	free(by);
 	char *title = kc_asprintf(_("Termination request %lld"), (long long)t->id);
 	form_view_text(p->tui, title ? title : "", strbuf_cstr(&sb));
@@ -713,6 +729,18 @@ static unsigned step_close(struct pane *p)
 	return res;
 }
 
+/* HIS-1: the audit trail of the selected termination request. */
+static unsigned tr_audit(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	char *what = kc_asprintf(_("termination request %lld"), (long long)sel->id);
+	unsigned r = pane_audit_record(p, "termination", sel->id, what);
+	free(what);
+	return r;
+}
+
 static unsigned tr_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
@@ -729,6 +757,7 @@ static unsigned tr_action(struct pane *p, enum action_id a)
 	case ACTION_FINAL_INVOICE: return step_final_invoice(p);
 	case ACTION_CHECK_STEP: return step_check(p);
 	case ACTION_CLOSE_TERMINATION: return step_close(p);
+	case ACTION_RECORD_AUDIT: return tr_audit(p);
 	default: return PANE_UNHANDLED;
 	}
 }

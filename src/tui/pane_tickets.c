@@ -38,7 +38,7 @@ static const enum action_id tk_hints[] = {
 
 static const enum action_id tk_actions[] = {
 	ACTION_OPEN, ACTION_FILTER, ACTION_CREATE, ACTION_REPLY, ACTION_NOTE, ACTION_ASSIGN,
-	ACTION_TICKET_STATE, ACTION_LOG_TIME, ACTION_SLA_CREDIT, ACTION_NONE
+	ACTION_TICKET_STATE, ACTION_LOG_TIME, ACTION_SLA_CREDIT, ACTION_RECORD_AUDIT, ACTION_NONE
 };
 
 struct tk_state {
@@ -359,15 +359,24 @@ static void ticket_text(struct pane *p, const struct ticket *t, const struct tic
 	char *clock = clock_text(t, queue_now(), &role);
 	char *rec = pu_local(t->received_at), *due = pu_local(t->response_due);
 	char *prio = priority_text(t);
-	strbuf_appendf(sb, "%-14s %s\n", _("Account"), pu_dash(t->account_number));
-	strbuf_appendf(sb, "%-14s %s\n", _("Priority"), prio ? prio : "");
-	strbuf_appendf(sb, "%-14s %s\n", _("State"), ticket_state_label(t->state));
-	strbuf_appendf(sb, "%-14s %s\n", _("Channel"), ticket_channel_label(t->channel));
-	strbuf_appendf(sb, "%-14s %s\n", _("Category"), ticket_category_label(t->category));
-	strbuf_appendf(sb, "%-14s %s\n", _("Assigned"), t->assigned_to ? t->assigned_to : _("nobody"));
-	strbuf_appendf(sb, "%-14s %s\n", _("Received"), rec ? rec : "");
-	strbuf_appendf(sb, "%-14s %s\n", _("Response due"), due ? due : "");
-	strbuf_appendf(sb, "%-14s %s\n", _("SLA clock"), clock ? clock : "");
+	pu_append_label(sb, _("Account"), 14);
+	strbuf_appendf(sb, " %s\n", pu_dash(t->account_number));
+	pu_append_label(sb, _("Priority"), 14);
+	strbuf_appendf(sb, " %s\n", prio ? prio : "");
+	pu_append_label(sb, _("State"), 14);
+	strbuf_appendf(sb, " %s\n", ticket_state_label(t->state));
+	pu_append_label(sb, _("Channel"), 14);
+	strbuf_appendf(sb, " %s\n", ticket_channel_label(t->channel));
+	pu_append_label(sb, _("Category"), 14);
+	strbuf_appendf(sb, " %s\n", ticket_category_label(t->category));
+	pu_append_label(sb, _("Assigned"), 14);
+	strbuf_appendf(sb, " %s\n", t->assigned_to ? t->assigned_to : _("nobody"));
+	pu_append_label(sb, _("Received"), 14);
+	strbuf_appendf(sb, " %s\n", rec ? rec : "");
+	pu_append_label(sb, _("Response due"), 14);
+	strbuf_appendf(sb, " %s\n", due ? due : "");
+	pu_append_label(sb, _("SLA clock"), 14);
+	strbuf_appendf(sb, " %s\n", clock ? clock : "");
 	free(clock);
 	free(rec);
 	free(due);
@@ -402,10 +411,13 @@ static void ticket_text(struct pane *p, const struct ticket *t, const struct tic
 	kc_error err = KC_ERROR_INIT;
 	if (ticket_times(tui_db(p->tui), t->id, &tt, &n_tt, &err) == KC_OK && n_tt) {
 		strbuf_appendf(sb, "\n%s\n", _("Time logged (TKT-8)"));
-		for (size_t i = 0; i < n_tt; i++)
-			strbuf_appendf(sb, "  %s  %-10s %4d min  %-9s %s\n", pu_dash(tt[i].worked_on),
-				pu_dash(tt[i].staff), tt[i].minutes, tt[i].billable ? _("billable") : _("covered"),
-				tt[i].description ? tt[i].description : "");
+		for (size_t i = 0; i < n_tt; i++) {
+			strbuf_appendf(sb, "  %s  ", pu_dash(tt[i].worked_on));
+			pu_append_label(sb, pu_dash(tt[i].staff), 10);
+			strbuf_appendf(sb, " %4d min  ", tt[i].minutes);
+			pu_append_label(sb, tt[i].billable ? _("billable") : _("covered"), 10);
+			strbuf_appendf(sb, " %s\n", tt[i].description ? tt[i].description : "");
+		}
 	}
 	kc_error_clear(&err);
 	ticket_times_free(&tt, n_tt);
@@ -897,6 +909,29 @@ static unsigned tk_sla_credit(struct pane *p)
 	return res;
 }
 
+/* HIS-1: the audit trail of the selected ticket (rows are named by
+ * number; the trail by the ticket's id). */
+static unsigned tk_audit(struct pane *p)
+{
+	const struct pane_row *sel = pane_selected(p);
+	if (!sel)
+		return PANE_DONE;
+	struct ticket t;
+	memset(&t, 0, sizeof t);
+	kc_error err = KC_ERROR_INIT;
+	unsigned r = PANE_REDRAW;
+	if (ticket_get(tui_db(p->tui), sel->id, &t, &err) != KC_OK) {
+		tui_error(p->tui, &err);
+	} else {
+		char *what = kc_asprintf(_("ticket %lld"), (long long)t.number);
+		r = pane_audit_record(p, "ticket", t.id, what);
+		free(what);
+	}
+	ticket_clear(&t);
+	kc_error_clear(&err);
+	return r;
+}
+
 static unsigned tk_action(struct pane *p, enum action_id a)
 {
 	switch (a) {
@@ -909,6 +944,7 @@ static unsigned tk_action(struct pane *p, enum action_id a)
 	case ACTION_TICKET_STATE: return tk_state_change(p);
 	case ACTION_LOG_TIME: return tk_log_time(p);
 	case ACTION_SLA_CREDIT: return tk_sla_credit(p);
+	case ACTION_RECORD_AUDIT: return tk_audit(p);
 	default: return PANE_UNHANDLED;
 	}
 }

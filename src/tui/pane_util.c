@@ -107,6 +107,25 @@ char *pu_wrap(const char *text, int width)
 	return strbuf_detach(&sb);
 }
 
+void pu_append_label(strbuf *sb, const char *label, int width)
+{
+	const char *s = label ? label : "";
+	int used = theme_text_width(s);
+	if (used > width) {
+		bool mark = width > 1;
+		size_t fit = theme_fit(s, mark ? width - 1 : width, &used);
+		strbuf_appendn(sb, s, fit);
+		if (mark) {
+			strbuf_appendc(sb, '~');
+			used++;
+		}
+	} else {
+		strbuf_append(sb, s);
+	}
+	for (; used < width; used++)
+		strbuf_appendc(sb, ' ');
+}
+
 void pu_form_info(struct form *f, const char *text)
 {
 	char *w = pu_wrap(text, PU_FORM_TEXT);

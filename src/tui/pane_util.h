@@ -43,6 +43,12 @@ int pu_termination_pair(WINDOW *w, int y, int x, int width, const char *note, bo
 /* Appends the note (when not NULL) to a text view as a sentence. */
 void pu_append_termination(strbuf *sb, const char *note);
 
+/* Appends label then spaces up to width display columns, so text views
+ * keep their label column aligned in every language (printf's "%-16s"
+ * pads by bytes: accented labels came out short).  A label wider than
+ * width is cut without splitting a character, with a final '~'. */
+void pu_append_label(strbuf *sb, const char *label, int width);
+
 /* text with its lines wrapped at spaces to at most width display
  * columns (forms and questions show their text line by line). */
 char *pu_wrap(const char *text, int width);

@@ -104,7 +104,10 @@ void tui_message(struct tui *t, enum theme_role role, const char *fmt, ...)
 	strbuf_vappendf(&sb, fmt, ap);
 	va_end(ap);
 	free(t->message);
-	t->message = strbuf_detach(&sb);
+	/* Core messages quote user text already; the message line still never
+	 * shows a control character or invalid UTF-8, whoever built it (kc.h). */
+	t->message = kc_quote_for_message(strbuf_cstr(&sb), SIZE_MAX);
+	strbuf_free(&sb);
 	t->message_role = role;
 	t->dirty = true;
 }
@@ -269,6 +272,14 @@ static char *tab_text(struct tui *t, size_t i)
 	return strbuf_detach(&sb);
 }
 
+/* The text of a view in the tab bar (" > Audit [alice]"). */
+static char *view_text(const struct pane *v)
+{
+	if (v->filter_label)
+		return kc_asprintf(" > %s [%s]", pane_title(v), v->filter_label);
+	return kc_asprintf(" > %s", pane_title(v));
+}
+
 /* Columns the tabs and the views take; only_current: the other tabs
  * left out. */
 static int tabs_width(struct tui *t, bool only_current)
@@ -281,8 +292,11 @@ static int tabs_width(struct tui *t, bool only_current)
 		x += 1 + (s ? theme_text_width(s) : 0);
 		free(s);
 	}
-	for (size_t i = 0; i < t->n_views; i++)
-		x += 3 + theme_text_width(pane_title(t->views[i]));
+	for (size_t i = 0; i < t->n_views; i++) {
+		char *s = view_text(t->views[i]);
+		x += s ? theme_text_width(s) : 0;
+		free(s);
+	}
 	return x;
 }
 
@@ -318,7 +332,7 @@ static void draw_tabs(struct tui *t)
 		free(s);
 	}
 	for (size_t i = 0; i < t->n_views && x < limit; i++) {
-		char *s = kc_asprintf(" > %s", pane_title(t->views[i]));
+		char *s = view_text(t->views[i]);
 		theme_set(w, i + 1 == t->n_views ? THEME_TAB_ACTIVE : THEME_TAB);
 		x += theme_puts(w, 0, x, s ? s : "", limit - x);
 		free(s);
@@ -598,8 +612,8 @@ static void stop_with(struct tui *t, int code, const char *fatal)
 {
 	t->stop = true;
 	t->exit_code = code;
-	if (fatal && !t->fatal)
-		t->fatal = kc_strdup(fatal);
+	if (fatal && !t->fatal) /* printed on stderr: made safe like messages */
+		t->fatal = kc_quote_for_message(fatal, SIZE_MAX);
 }
 
 static void wait_refresh(struct tui *t)
@@ -755,7 +769,8 @@ static bool pick_global(const struct action_def *d, const struct pane *p)
 	(void)p;
 	switch (d->id) {
 	case ACTION_NEXT_PANE: case ACTION_PREV_PANE: case ACTION_BACK: case ACTION_QUIT:
-	case ACTION_HELP: case ACTION_REFRESH: case ACTION_DUMP:
+	case ACTION_HELP: case ACTION_REFRESH: case ACTION_DUMP: case ACTION_AUDIT:
+	case ACTION_STAFF:
 		return true;
 	default:
 		return false;
@@ -810,6 +825,19 @@ static void switch_tab(struct tui *t, int dir)
 	t->dirty = true;
 }
 
+/* The audit trail and the staff list open over any pane (the same view
+ * twice in a row would only stack copies). */
+static void open_global_view(struct tui *t, const struct pane_ops *ops)
+{
+	struct pane *top = t->n_views ? t->views[t->n_views - 1] : NULL;
+	if (top && top->ops == ops && !top->title)
+		return;
+	kc_error err = KC_ERROR_INIT;
+	if (tui_push_view(t, ops, 0, NULL, &err) != KC_OK)
+		tui_error(t, &err);
+	kc_error_clear(&err);
+}
+
 static void dispatch(struct tui *t, enum action_id a, kc_key key)
 {
 	struct pane *p = current_view(t);
@@ -842,6 +870,12 @@ static void dispatch(struct tui *t, enum action_id a, kc_key key)
 		return;
 	case ACTION_PREV_PANE:
 		switch_tab(t, -1);
+		return;
+	case ACTION_AUDIT:
+		open_global_view(t, &pane_audit_ops);
+		return;
+	case ACTION_STAFF:
+		open_global_view(t, &pane_staff_ops);
 		return;
 	default:
 		break;

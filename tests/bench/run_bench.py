@@ -50,12 +50,13 @@ def say(msg):
 # --- processes --------------------------------------------------------------
 
 class Run:
-    def __init__(self, wall, rss_kb, rc, err):
-        self.wall, self.rss_kb, self.rc, self.err = wall, rss_kb, rc, err
+    def __init__(self, wall, cpu, rss_kb, rc, err):
+        self.wall, self.cpu, self.rss_kb, self.rc, self.err = wall, cpu, rss_kb, rc, err
 
 
 def measure(cmd, env, stdin=None, stdout=None):
-    """Runs cmd; wall seconds, its own peak RSS (KiB), exit code, stderr."""
+    """Runs cmd; wall and CPU (user + system) seconds, its own peak RSS
+    (KiB), exit code, stderr."""
     with open(stdin or os.devnull, "rb") as fin, open(stdout or os.devnull, "wb") as fout, \
             tempfile.TemporaryFile() as ferr:
         t0 = time.perf_counter()
@@ -65,7 +66,7 @@ def measure(cmd, env, stdin=None, stdout=None):
         p.returncode = os.waitstatus_to_exitcode(status)
         ferr.seek(0)
         err = ferr.read().decode("utf-8", "replace").strip()
-    return Run(wall, ru.ru_maxrss, p.returncode, err)
+    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode, err)
 
 
 def sq(db, sql):
@@ -133,6 +134,8 @@ def machine():
                                       platform.python_version()),
         "sqlite3 shell %s; %s (%s)" % (sqlite[0] if sqlite else "?", kc_version(), KC),
         "Bench folder: %s (%s free)" % (DIR, "%.0f GiB" % (shutil.disk_usage(DIR).free / 2**30)),
+        "Load average at the end: %.2f %.2f %.2f (other work on the machine skews wall times)"
+        % os.getloadavg(),
     ]
 
 
@@ -586,16 +589,20 @@ def main():
     w("")
     w("2. Console (script mode, TERM=xterm, 80x24; list of %d rows, %d rows a fetch)"
       % (L.list_h, L.pr))
-    w("  %-13s %11s %11s %9s %11s %8s" % ("", "kenoconsole", "(min-max)", "max RSS", "sqlite3",
-                                           "ratio"))
+    w("  %-12s %10s %11s %9s %9s | %9s %8s | %7s" % (
+        "", "kenoconsole", "(min-max)", "CPU", "max RSS", "sqlite3", "CPU", "ratio"))
     for r in results:
         k, s = med(r["kc"]), med(r["sq"])
-        w("  %-13s %11s %11s %9s %11s %7.1fx" % (
+        w("  %-12s %10s %11s %9s %9s | %9s %8s | %6.0fx" % (
             r["name"], secs(k), "%.2f-%.2f" % (min(x.wall for x in r["kc"]),
                                              max(x.wall for x in r["kc"])),
-            mib(max(x.rss_kb for x in r["kc"])), secs(s), k / s if s else float("nan")))
-    w("  %-13s %11s %11s %9s %11s" % ("quick_check", "", "", "", secs(med(qc))))
-    w("  ratio = kenoconsole / sqlite3 shell running the same list statements.")
+            secs(med(r["kc"], "cpu")), mib(max(x.rss_kb for x in r["kc"])), secs(s),
+            secs(med(r["sq"], "cpu")), k / s if s else float("nan")))
+    w("  %-12s %10s %11s %9s %9s | %9s %8s |" % ("quick_check", "", "", "", "", secs(med(qc)),
+                                                secs(med(qc, "cpu"))))
+    w("  Medians; CPU = user + system time of the process (less sensitive than wall")
+    w("  time to other load on the machine).  ratio = wall kenoconsole / wall sqlite3,")
+    w("  the sqlite3 shell running the same list statements on the same file.")
     w("  quick_check = sqlite3 running PRAGMA quick_check(20) alone: kenoconsole runs it")
     w("  on every open (db.c open_checked), so it is part of every kenoconsole figure.")
     for r in results:
@@ -627,7 +634,8 @@ def main():
     w("3. Billing run (on a copy of the demo database)")
     w("  last billing in the demo: %s; run as of %s (KENOCONSOLE_NOW=%s)"
       % (b["last"], b["as_of"], b["now"]))
-    w("  %s, peak RSS %s, exit %d" % (secs(b["run"].wall), mib(b["run"].rss_kb), b["run"].rc))
+    w("  %s wall, %s CPU, peak RSS %s, exit %d" % (secs(b["run"].wall), secs(b["run"].cpu),
+                                                   mib(b["run"].rss_kb), b["run"].rc))
     w("  invoices %d -> %d: %d issued, %.0f invoices/s"
       % (b["before"], b["after"], n_inv, n_inv / b["run"].wall if b["run"].wall else 0))
     w("  (copying the %.2f GiB file first took %s, not counted)" % (size / 2**30, secs(b["copy_s"])))

@@ -170,6 +170,45 @@ refused "reply of 1000001 bytes (file)" "long|large|at most|bytes" ticket reply 
 printf 'ok\0hidden\n' >"$t/nul"
 refused "reply file holding a NUL byte" "NUL|invalid|control|characters" ticket reply "$n" --file "$t/nul"
 
+# --- what is refused comes back quoted: no terminal control reaches stderr --------------
+# Only LF ends lines; no other C0, DEL or C1 character and only valid UTF-8.
+stderr_safe() { # FILE
+	python3 - "$1" <<'PY'
+import sys
+text = open(sys.argv[1], "rb").read().decode("utf-8")  # raises on invalid UTF-8
+bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+assert not bad, "control characters in stderr: %r" % text
+PY
+}
+# quoted DESCRIPTION SHOWN COMMAND...: refused, SHOWN in stderr, nothing unsafe.
+quoted() {
+	d=$1 want=$2
+	shift 2
+	kc "$@" >"$t/out" 2>"$t/err"; rc=$?
+	[ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "$d: exit $rc"
+	stderr_safe "$t/err" || fail "$d: $(od -c "$t/err" | head -5)"
+	assert_contains "$d" "$want" "$(cat "$t/err")"
+	[ "$(state)" = "$before" ] || fail "$d: something was written"
+}
+quoted "ESC sequence in --email comes back as '?'" '"a?[2Jb" is not valid' \
+	account edit 1 --email "$ESC"
+quoted "C1 CSI in --email comes back as '?'" '"a?b" is not valid' account edit 1 --email "$C1"
+quoted "invalid UTF-8 in --email comes back as '?'" '"caf?(" is not valid' \
+	account edit 1 --email "$BAD_UTF8"
+quoted "newline in --email comes back as '?'" '"a?b" is not valid' account edit 1 --email "$NL"
+quoted "ESC in --voipms-client" '"a?[2Jb" must be 1 to 32 digits' \
+	account edit 1 --voipms-client "$ESC"
+quoted "ESC in --signed-on" '"a?[2Jb"' account add --holder X --email x@b.example \
+	--province QC --level basic --voipms-client 999 --signed-on "$ESC"
+quoted "ESC in --expected-usage" '"a?[2Jb"' account edit 1 --expected-usage "$ESC"
+quoted "ESC in an account reference" '"a?[2Jb"' account show "$ESC"
+quoted "ESC in a suspension reason" '"a?[2Jb"' account suspend 1 --reason "$ESC"
+quoted "ESC in a ticket priority" "'a?[2Jb'" ticket add --account 1 --priority "$ESC" \
+	--subject "x"
+quoted "ESC in a usage error of the command line" "a?[2Jb" account list --format "$ESC"
+OSC=$(printf '\033]0;owned\007')
+quoted "OSC title sequence in --email" '"?]0;owned?" is not valid' account edit 1 --email "$OSC"
+
 # --- NUL in a configuration file ---------------------------------------------------------
 printf '[database]\nbusy_timeout_ms = 100\0000\n' >"$t/nul.ini"
 kc -c "$t/nul.ini" -d "$KC_DB" account edit 1 --company "Never" >"$t/out" 2>"$t/err"; rc=$?

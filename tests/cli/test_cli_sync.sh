@@ -5,7 +5,8 @@
 # fault gives its message, exit 1 and changes nothing but its sync_runs row,
 # the API password never shows in stderr, the fake's request log or the
 # process list, kill -9 in the middle then a rerun gives exactly the totals
-# of a clean sync, PAY-2 currency refusal.
+# of a clean sync and shows the killed run interrupted, SIGHUP stops between
+# windows like TERM, PAY-2 currency refusal.
 . "${KC_TOP_SRCDIR}/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 kc_setup
@@ -200,6 +201,39 @@ echo "ok - killed after $part calls (whole windows)"
 assert_contains "the killed run stays visible" ",running," "$("$KC_BIN" -d "$kill_db" sync runs --account 1 --format csv)"
 "$KC_BIN" -d "$kill_db" sync --account 1 --from 2025-01-01 --to 2025-04-15 >"$t/out" || fail "rerun"
 assert_contains "rerun: the rest is new" "new calls $((315 - part)), unchanged $part" "$(cat "$t/out")"
+# The rerun found the killed run without a live owner: failed, "interrupted".
+runs=$("$KC_BIN" -d "$kill_db" sync runs --account 1 --format csv)
+assert_eq "no run left running" "" "$(echo "$runs" | grep ',running,')"
+assert_contains "the killed run is shown interrupted" ",failed,$((part / 93))," "$(echo "$runs" | sed -n 3p)"
+assert_contains "the killed run says why" "Interrupted: the program ended" "$(echo "$runs" | sed -n 3p)"
+assert_contains "the rerun itself is ok" ",ok," "$(echo "$runs" | sed -n 2p)"
+
+# --- SIGHUP (terminal or ssh session gone): stops between windows, like TERM ---------
+hup_db="$t/hup.sqlite"
+"$KC_BIN" -d "$hup_db" init >/dev/null || fail "init $hup_db"
+"$KC_BIN" -d "$hup_db" account add --holder "A" --email a@a.example --province QC \
+	--level basic --voipms-client 100001 --signed-on 2024-12-01 >/dev/null || fail "add"
+control "fault=slow&arg=1"
+"$KC_BIN" -d "$hup_db" sync --account 1 --from 2025-01-01 --to 2025-04-15 >"$t/out" 2>"$t/err" &
+sync_pid=$!
+i=0
+while [ $i -lt 200 ]; do # until the first window is committed
+	w=$("$KC_BIN" -d "$hup_db" sync runs --account 1 --format csv 2>/dev/null | sed -n 2p | cut -d, -f7)
+	[ -n "$w" ] && [ "$w" -ge 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -HUP $sync_pid
+wait $sync_pid; rc=$?
+control "clear=1"
+assert_eq "SIGHUP: exit 1 (stopped), not killed by the signal" 1 "$rc"
+assert_contains "SIGHUP: says it stopped" "Stopped at your request" "$(cat "$t/err")"
+runs=$("$KC_BIN" -d "$hup_db" sync runs --account 1 --format csv)
+assert_contains "SIGHUP: the run is recorded stopped" ",stopped," "$(echo "$runs" | sed -n 2p)"
+hup=$("$KC_BIN" -d "$hup_db" usage list --account 1 --format csv | sed 1d | wc -l)
+[ "$hup" -gt 0 ] && [ "$hup" -lt 315 ] && [ $((hup % 93)) -eq 0 ] \
+	|| fail "SIGHUP should stop between windows (got $hup calls)"
+echo "ok - SIGHUP stopped after $hup calls (whole windows)"
 "$KC_BIN" -d "$ref_db" usage list --account 1 --format csv >"$t/ref.csv"
 "$KC_BIN" -d "$kill_db" usage list --account 1 --format csv >"$t/kill.csv"
 check "rerun after kill -9 gives exactly the clean sync's calls" cmp -s "$t/ref.csv" "$t/kill.csv"

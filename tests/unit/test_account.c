@@ -1219,6 +1219,160 @@ static void test_resolve(void **state)
 	expect_error(account_resolve(db, "", &id, &err), &err, KC_ERR_INVALID, NULL);
 }
 
+/* --- user text in messages (kc_quote_for_message) ----------------------- */
+
+static void test_quote_for_message_replaces_controls(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *want;
+	} cases[] = {
+		{ NULL, KC_QUOTE_MAX, "" },
+		{ "", KC_QUOTE_MAX, "" },
+		{ "plain o'brien+%n@example.com", KC_QUOTE_MAX, "plain o'brien+%n@example.com" },
+		{ "a\x1b[2Jb", KC_QUOTE_MAX, "a?[2Jb" },              /* ESC (CSI) */
+		{ "\x1b]0;owned\x07", KC_QUOTE_MAX, "?]0;owned?" },   /* OSC ... BEL */
+		{ "tab\there\r\nnext", KC_QUOTE_MAX, "tab?here??next" },
+		{ "del\x7f", KC_QUOTE_MAX, "del?" },
+		{ "a\xc2\x9b" "31mb", KC_QUOTE_MAX, "a?31mb" },       /* U+009B, one-byte CSI */
+		{ "a\xc2\x85z", KC_QUOTE_MAX, "a?z" },                /* U+0085 NEL */
+		{ "caf\xc3(", KC_QUOTE_MAX, "caf?(" },                /* cut sequence */
+		{ "a\xc0\xaf" "b", KC_QUOTE_MAX, "a??b" },            /* overlong "/" */
+		{ "Qu\xe9" "bec", KC_QUOTE_MAX, "Qu?bec" },           /* Latin-1 */
+		{ "\xed\xa0\x80", KC_QUOTE_MAX, "???" },              /* a surrogate */
+		{ "\xf4\x90\x80\x80", KC_QUOTE_MAX, "????" },         /* above U+10FFFF */
+		{ "x\xe2\x80\xaeyz", KC_QUOTE_MAX, "x?yz" },          /* U+202E RLO */
+		{ "x\xe2\x81\xa6y", KC_QUOTE_MAX, "x?y" },            /* U+2066 LRI */
+		{ "x\xe2\x80\xa8y", KC_QUOTE_MAX, "x?y" },            /* U+2028 */
+		{ "Montréal 中文 🎉 « é »", KC_QUOTE_MAX, "Montréal 中文 🎉 « é »" },
+		{ "abcdef", 6, "abcdef" },
+		{ "abcdefg", 6, "abcdef\xe2\x80\xa6" },
+		{ "ééé", 2, "éé\xe2\x80\xa6" },                      /* characters, not bytes */
+		{ "\x1b\x1b\x1b", 2, "??\xe2\x80\xa6" },
+		{ "abc", 0, "\xe2\x80\xa6" },
+		{ "abc", SIZE_MAX, "abc" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = kc_quote_for_message(cases[i].in, cases[i].max);
+		assert_non_null(got);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", wanted \"%s\"", i, got, cases[i].want);
+		free(got);
+	}
+	/* Long text is cut to KC_QUOTE_MAX characters. */
+	char longer[400];
+	memset(longer, 'x', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	char *got = kc_quote_for_message(longer, KC_QUOTE_MAX);
+	assert_int_equal(strlen(got), KC_QUOTE_MAX + 3);
+	assert_string_equal(got + KC_QUOTE_MAX, "\xe2\x80\xa6");
+	free(got);
+}
+
+static void test_error_set_quoted(void **state)
+{
+	(void)state;
+	kc_error err = KC_ERROR_INIT;
+	assert_int_equal(kc_error_set_quoted(&err, KC_ERR_INVALID,
+				 "Bad \"%s\" (100%%, %d %s)", "a\x1b[2J"), KC_ERR_INVALID);
+	assert_int_equal(err.code, KC_ERR_INVALID);
+	/* one %s is the text; %% is %; nothing else is a directive */
+	assert_string_equal(err.message, "Bad \"a?[2J\" (100%, %d %s)");
+	assert_int_equal(kc_error_set_quoted(&err, KC_ERR_RULE, "none: %s", NULL), KC_ERR_RULE);
+	assert_string_equal(err.message, "none: ");
+	kc_error_clear(&err);
+	assert_int_equal(kc_error_set_quoted(NULL, KC_ERR_PERM, "%s", "x"), KC_ERR_PERM);
+}
+
+/* The message holds want and not a single control byte, C1 control or
+ * invalid UTF-8 (everything the user typed came back quoted). */
+static void expect_safe_message(kc_status got, kc_error *err, const char *want)
+{
+	const char *m = kc_error_text(err);
+	if (got != KC_ERR_INVALID)
+		fail_msg("status %d, wanted %d (%s)", got, KC_ERR_INVALID, m);
+	char *safe = kc_quote_for_message(m, SIZE_MAX);
+	assert_non_null(safe);
+	if (strcmp(safe, m) != 0)
+		fail_msg("unsafe bytes in the message \"%s\"", safe);
+	free(safe);
+	if (!strstr(m, want))
+		fail_msg("message \"%s\" lacks \"%s\"", m, want);
+	kc_error_clear(err);
+}
+
+static void test_messages_quote_user_text(void **state)
+{
+	kc_db *db = *state;
+	kc_error err = KC_ERROR_INIT;
+	int64_t id = create_account(db, "Alice Tremblay", "100001");
+	int64_t nid = 0;
+	enum account_field bad;
+	static const struct {
+		enum account_field field;
+		const char *value, *shown;
+	} fields[] = {
+		{ ACCOUNT_FIELD_EMAIL, "x\x1b[2J@b.example", "\"x?[2J@b.example\"" },
+		{ ACCOUNT_FIELD_EMAIL, "x\xc2\x9b" "31m@b.example", "\"x?31m@b.example\"" },
+		{ ACCOUNT_FIELD_PROVINCE, "Q\x1b]0;x\x07", "\"Q?]0;X?\"" },
+		{ ACCOUNT_FIELD_LANGUAGE, "fr\x1b[H", "\"fr?[h\"" },
+		{ ACCOUNT_FIELD_KIND, "\x1b[31mbusiness", "\"?[31mbusiness\"" },
+		{ ACCOUNT_FIELD_LEVEL, "basic\x07", "\"basic?\"" },
+		{ ACCOUNT_FIELD_TERM, "annual\xff", "\"annual?\"" },
+		{ ACCOUNT_FIELD_VOIPMS_CLIENT, "12\x1b[2J", "\"12?[2J\"" },
+		{ ACCOUNT_FIELD_SIGNED_ON, "2024\x1b[2J", "\"2024?[2J\"" },
+		{ ACCOUNT_FIELD_EXPECTED_USAGE, "1\x1b[2J", "\"1?[2J\"" },
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		struct account_fields f = base_fields();
+		f.voipms_client = "100002";
+		switch (fields[i].field) {
+		case ACCOUNT_FIELD_EMAIL: f.email = fields[i].value; break;
+		case ACCOUNT_FIELD_PROVINCE: f.province = fields[i].value; break;
+		case ACCOUNT_FIELD_LANGUAGE: f.language = fields[i].value; break;
+		case ACCOUNT_FIELD_KIND: f.kind = fields[i].value; break;
+		case ACCOUNT_FIELD_LEVEL: f.level = fields[i].value; break;
+		case ACCOUNT_FIELD_TERM: f.term = fields[i].value; break;
+		case ACCOUNT_FIELD_VOIPMS_CLIENT: f.voipms_client = fields[i].value; break;
+		case ACCOUNT_FIELD_SIGNED_ON: f.signed_on = fields[i].value; break;
+		case ACCOUNT_FIELD_EXPECTED_USAGE: f.expected_usage = fields[i].value; break;
+		default: fail();
+		}
+		bad = ACCOUNT_FIELD_NONE;
+		expect_safe_message(account_create(db, &f, &nid, &bad, &err), &err, fields[i].shown);
+		assert_int_equal(bad, fields[i].field);
+	}
+	/* A very long bad email is cut in the message, not echoed whole. */
+	char email[300];
+	memset(email, 'e', sizeof email - 1);
+	email[sizeof email - 1] = '\0';
+	email[10] = '\x1b';
+	struct account_fields f = base_fields();
+	f.email = email;
+	f.voipms_client = "100002";
+	assert_int_equal(account_create(db, &f, &nid, &bad, &err), KC_ERR_INVALID);
+	assert_true(strlen(err.message) < 200);
+	assert_non_null(strstr(err.message, "eeeeeeeeee?eeee"));
+	assert_non_null(strstr(err.message, "\xe2\x80\xa6\""));
+	kc_error_clear(&err);
+	int64_t any;
+	expect_safe_message(account_resolve(db, "K-1\x1b[2J", &any, &err), &err, "\"K-1?[2J\"");
+	expect_safe_message(account_resolve(db, "\x1b]0;evil\x07", &any, &err), &err,
+		"\"?]0;evil?\"");
+	expect_safe_message(account_suspend(db, id, 0, "breach\x1b[2J", NULL, &err), &err,
+		"\"breach?[2J\"");
+	expect_safe_message(account_close(db, id, 0, "law\x9b", false, &err), &err, "\"law?\"");
+	expect_safe_message(account_activate(db, id, 0, "2024-06-\x1b", &err), &err,
+		"\"2024-06-?\"");
+	expect_safe_message(paymethod_add(db, id, "wire\x1b[2J", NULL, NULL, NULL, NULL, &nid, &err),
+		&err, "\"wire?[2j\""); /* the kind is lower-cased first */
+	expect_safe_message(paymethod_add(db, id, "visa", "1234", "2027-1\x1b", NULL, NULL, &nid,
+				    &err), &err, "\"2027-1?\"");
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM accounts"), 1);
+}
+
 static void test_read_only_refused(void **state)
 {
 	kc_db *db = *state;
@@ -1270,6 +1424,9 @@ int main(void)
 		T(test_search),
 		T(test_resolve),
 		T(test_read_only_refused),
+		T(test_quote_for_message_replaces_controls),
+		T(test_error_set_quoted),
+		T(test_messages_quote_user_text),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* test_cdr_hostile.c: hostile voip.ms answers (cdr.h) beyond test_cdr.c:
  * raw NUL bytes inside the body (the length counts them), printf
  * directives and quotes kept as plain text, invalid UTF-8 in a key, very
- * long text, uniqueid bounds, and error messages that never echo the
- * answer's bytes. */
+ * long text, uniqueid bounds, uniqueids holding control characters (refused,
+ * never replaced into colliding ids), and error messages that never echo
+ * the answer's bytes. */
 #include "config.h"
 
 #include <stdio.h>
@@ -161,21 +162,71 @@ static void test_uniqueid_bounds(void **state)
 		"{\"status\":\"success\",\"cdr\":{\"uniqueid\":\"%s\",\"date\":\"2025-03-02 09:15:40\","
 		"\"total\":\"1\"}}", id);
 	refused("uniqueid of 65 characters", body, strlen(body));
-	/* An escaped control character never reaches the row: the parser
-	 * replaces it before the printable check (so "A\u001b" and "A\u0007"
-	 * would both be "A?"; reported, see the cdr.h contract). */
-	static const char esc[] = "{\"status\":\"success\",\"cdr\":{\"uniqueid\":\"EVIL\\u001b[2J\","
-				  "\"date\":\"2025-03-02 09:15:40\",\"total\":\"1\"}}";
-	kc_status rc = cdr_parse_answer(esc, sizeof esc - 1, keep_first, &f, &err);
-	if (rc == KC_OK)
-		assert_string_equal(f.uniqueid, "EVIL?[2J");
-	else
-		assert_int_equal(rc, KC_ERR_INVALID);
-	kc_error_clear(&err);
-	first_clear(&f);
 	static const char pct[] = "{\"status\":\"success\",\"cdr\":{\"uniqueid\":\"1\","
 				  "\"date\":\"%n%n EVIL\",\"total\":\"1\"}}";
 	refused("date with directives", pct, sizeof pct - 1);
+}
+
+/* A uniqueid with {ID} in it (JSON text, escapes allowed). */
+static void uniqueid_answer(char *body, size_t size, const char *id_json)
+{
+	snprintf(body, size, "{\"status\":\"success\",\"cdr\":[{\"uniqueid\":\"%s\","
+		"\"date\":\"2025-03-02 09:15:40\",\"total\":\"1\"},{\"uniqueid\":\"2\","
+		"\"date\":\"2025-03-02 09:16:40\",\"total\":\"1\"}]}", id_json);
+}
+
+/* The uniqueid is checked as voip.ms sent it, before control characters
+ * are replaced: "A\u001b" and "A\u0007" would both be "A?" and collide as
+ * one call.  Any such row refuses the whole answer (cdr.h). */
+static void test_uniqueid_with_controls_refused_not_replaced(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"A\\u001b", "A\\u0007", "EVIL\\u001b[2J", "A\\u0000", "A\\u007f", "A\\u009b",
+		"A\\t", "A\\n", "A\\r", "A\\b", "A\\f", "\\u001b", "A\x7f", "A\xc2\x9b",
+		"A\xc2\x85", "A\\u00e9", "A\xc3\xa9", "A B", "A\\u0020",
+	};
+	char body[512];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uniqueid_answer(body, sizeof body, bad[i]);
+		char name[64];
+		snprintf(name, sizeof name, "uniqueid case %zu", i);
+		refused(name, body, strlen(body));
+	}
+	/* Escapes of printable characters are the characters themselves, and a
+	 * real '?' stays a valid id. */
+	static const struct {
+		const char *json, *id;
+	} good[] = {
+		{ "A?", "A?" }, { "\\u0041\\u003f", "A?" }, { "a\\/b", "a/b" },
+		{ "q\\\"x", "q\"x" }, { "b\\\\s", "b\\s" }, { "~!", "~!" },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		uniqueid_answer(body, sizeof body, good[i].json);
+		struct first_row f = { 0 };
+		kc_error err = KC_ERROR_INIT;
+		if (cdr_parse_answer(body, strlen(body), keep_first, &f, &err) != KC_OK)
+			fail_msg("%s refused: %s", good[i].json, kc_error_text(&err));
+		assert_int_equal(f.rows, 2);
+		assert_string_equal(f.uniqueid, good[i].id);
+		first_clear(&f);
+	}
+}
+
+/* Other text fields keep the contract: controls become '?' or a space and
+ * the row is kept. */
+static void test_controls_in_text_fields_still_replaced(void **state)
+{
+	(void)state;
+	static const char body[] = ROW_HEAD
+		"\"description\":\"a\\u001b[2J\\tb\x7f\xc2\x9b\"}]}";
+	struct first_row f = { 0 };
+	kc_error err = KC_ERROR_INIT;
+	assert_int_equal(cdr_parse_answer(body, sizeof body - 1, keep_first, &f, &err), KC_OK);
+	assert_int_equal(f.rows, 1);
+	assert_string_equal(f.description, "a?[2J b??");
+	assert_string_equal(f.uniqueid, "1");
+	first_clear(&f);
 }
 
 int main(void)
@@ -186,6 +237,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_in_a_key_refused),
 		cmocka_unit_test(test_long_text_delivered_whole),
 		cmocka_unit_test(test_uniqueid_bounds),
+		cmocka_unit_test(test_uniqueid_with_controls_refused_not_replaced),
+		cmocka_unit_test(test_controls_in_text_fields_still_replaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

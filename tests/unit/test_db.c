@@ -150,6 +150,7 @@ static void test_pragmas_read_back(void **state)
 	assert_int_equal(q_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(q_int(db, "PRAGMA synchronous"), 2);
 	assert_int_equal(q_int(db, "PRAGMA busy_timeout"), 1234);
+	assert_int_equal(q_int(db, "PRAGMA recursive_triggers"), 1);
 	assert_string_equal(db_journal_mode(db), "wal");
 	assert_int_equal(q_int(db, "PRAGMA application_id"), KC_APPLICATION_ID);
 	assert_int_equal(q_int(db, "PRAGMA user_version"), db_latest_version());
@@ -827,6 +828,53 @@ static void test_HIS1_audit_rows_cannot_change(void **state)
 	db_close(&db);
 }
 
+/* INSERT OR REPLACE deletes the row in the way before inserting; without
+ * recursive_triggers that delete fires no trigger and an audit row could be
+ * rewritten.  With it (set at open) the no-delete trigger refuses. */
+static void test_HIS1_audit_rows_cannot_be_replaced(void **state)
+{
+	(void)state;
+	kc_db *db = fresh_db("audit-replace.db");
+	int64_t rows = q_int(db, "SELECT count(*) FROM audit");
+	assert_true(rows >= 1);
+	char *before = NULL;
+	{
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db_handle(db),
+			"SELECT at || staff || entity || action || coalesce(new_values, '')"
+			" FROM audit WHERE id = 1", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		before = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	assert_non_null(before);
+	static const char *const replace[] = {
+		"INSERT OR REPLACE INTO audit (id, at, staff, entity, entity_id, action)"
+		" VALUES (1, 't', 'mallory', 'staff', 1, 'forged')",
+		"REPLACE INTO audit (id, at, staff, entity, entity_id, action)"
+		" VALUES (1, 't', 'mallory', 'staff', 1, 'forged')",
+	};
+	kc_error err = KC_ERROR_INIT;
+	for (size_t i = 0; i < sizeof replace / sizeof replace[0]; i++) {
+		assert_int_equal(db_begin_write(db, &err), KC_OK);
+		exec_refused(db, replace[i], KC_ERR_INVALID);
+		db_rollback(db);
+	}
+	/* Outside an explicit transaction too. */
+	exec_refused(db, replace[0], KC_ERR_INVALID);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM audit"), rows);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM audit WHERE staff = 'mallory'"), 0);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db),
+		"SELECT at || staff || entity || action || coalesce(new_values, '')"
+		" FROM audit WHERE id = 1", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), before);
+	sqlite3_finalize(st);
+	free(before);
+	db_close(&db);
+}
+
 static void test_BIL5_invoice_lines_immutable(void **state)
 {
 	(void)state;
@@ -857,6 +905,12 @@ static void test_BIL5_invoice_lines_immutable(void **state)
 	exec_refused(db, "DELETE FROM invoices", KC_ERR_INVALID);
 	exec_refused(db, "UPDATE invoices SET total_cents = 1, subtotal_cents = 1, tax_cents = 0",
 		     KC_ERR_INVALID);
+	/* REPLACE deletes the line in the way: the delete trigger must fire. */
+	exec_refused(db, "INSERT OR REPLACE INTO invoice_lines (invoice_id, position, kind,"
+		     " description, unit_cents, amount_cents) VALUES (1, 1, 'support', 'x', 1, 1)",
+		     KC_ERR_INVALID);
+	exec_refused(db, "INSERT OR REPLACE INTO invoice_taxes (invoice_id, code,"
+		     " rate_thousandths, amount_cents) VALUES (1, 'GST', 50, 1)", KC_ERR_INVALID);
 	exec_ok(db, "UPDATE invoices SET paid_cents = 11498, status = 'paid'"); /* allowed */
 	assert_int_equal(db_commit(db, &err), KC_OK);
 	assert_int_equal(q_int(db, "SELECT amount_cents FROM invoice_lines"), 10000);
@@ -1039,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_audit_json_escaping),
 		cmocka_unit_test(test_HIS1_audit_record_and_page),
 		cmocka_unit_test(test_HIS1_audit_rows_cannot_change),
+		cmocka_unit_test(test_HIS1_audit_rows_cannot_be_replaced),
 		cmocka_unit_test(test_BIL5_invoice_lines_immutable),
 		cmocka_unit_test(test_no_statement_leaks),
 		cmocka_unit_test(test_creator_becomes_admin),

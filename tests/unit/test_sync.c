@@ -872,6 +872,113 @@ static void test_sync_read_only_database_refused(void **state)
 	close_db(&db);
 }
 
+/* ---- runs left "running" ------------------------------------------------------- */
+
+/* A run row as a process killed with kill -9 leaves it: "running", no
+ * owner holding its lock. */
+static int64_t dead_run(kc_db *db, int64_t account_id)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		"INSERT INTO sync_runs (account_id, started_at, staff, window_from, window_to,"
+		" status, windows) VALUES (%lld, '2025-04-15T15:00:00Z', 'killed', '2025-01-01',"
+		" '2025-04-15', 'running', 1)", (long long)account_id);
+	exec_sql(db, sql);
+	return sqlite3_last_insert_rowid(db_handle(db));
+}
+
+static void run_status(kc_db *db, int64_t run_id, char *buf, size_t size)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT status || '|' || coalesce(error, '') FROM sync_runs"
+		" WHERE id = %lld", (long long)run_id);
+	q_text(db, sql, buf, size);
+}
+
+static void test_sync_marks_dead_running_run_interrupted(void **state)
+{
+	(void)state;
+	kc_db *db = new_db();
+	int64_t a = add_account(db, "100001", "2025-01-02", NULL);
+	int64_t b = add_account(db, "100003", "2025-01-02", NULL);
+	int64_t dead_a = dead_run(db, a), dead_b = dead_run(db, b);
+	struct sync_report r;
+	sync_ok(db, a, "2025-04-14", "2025-04-15", &r);
+	char buf[512];
+	run_status(db, dead_a, buf, sizeof buf);
+	assert_true(strncmp(buf, "failed|Interrupted", 18) == 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sync_runs WHERE finished_at IS NULL"), 1);
+	/* Only the account synced: the other's row waits for its own sync. */
+	run_status(db, dead_b, buf, sizeof buf);
+	assert_string_equal(buf, "running|");
+	run_status(db, r.last_run_id, buf, sizeof buf);
+	assert_string_equal(buf, "ok|");
+	/* What the killed run committed stays counted. */
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT windows FROM sync_runs WHERE id = %lld",
+		(long long)dead_a);
+	assert_int_equal(q_int(db, sql), 1);
+	sync_ok(db, b, "2025-04-15", "2025-04-15", &r);
+	run_status(db, dead_b, buf, sizeof buf);
+	assert_true(strncmp(buf, "failed|Interrupted", 18) == 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sync_runs WHERE status = 'running'"), 0);
+	close_db(&db);
+}
+
+/* A second sync of the same account, on its own connection, started while
+ * the first one runs (from the first one's progress callback, between two
+ * windows: no transaction is open then). */
+struct nested {
+	char path[4400];
+	int64_t account;
+	bool done;
+	char first_seen[512]; /* the first run's row as the second sync left it */
+	kc_status rc;
+};
+
+static void sync_meanwhile(void *ctx, const struct sync_progress *p)
+{
+	struct nested *n = ctx;
+	(void)p;
+	if (n->done)
+		return;
+	n->done = true;
+	struct db_open_options o = { .path = n->path };
+	kc_db *db2 = NULL;
+	kc_error err = KC_ERROR_INIT;
+	if (db_open(&o, &db2, &err) != KC_OK)
+		fail_msg("db_open: %s", kc_error_text(&err));
+	struct sync_report r;
+	n->rc = sync_account(db2, &S, n->account, "2025-04-15", "2025-04-15", NULL, NULL, NULL,
+		&r, &err);
+	kc_error_clear(&err);
+	run_status(db2, 1, n->first_seen, sizeof n->first_seen);
+	close_db(&db2);
+}
+
+static void test_sync_never_marks_a_live_run(void **state)
+{
+	(void)state;
+	kc_db *db = new_db();
+	int64_t id = add_account(db, "100001", "2025-01-02", NULL);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sync_runs"), 0);
+	struct nested n = { .account = id };
+	snprintf(n.path, sizeof n.path, "%s", db_path(db));
+	struct sync_report r;
+	kc_error err = KC_ERROR_INIT;
+	assert_int_equal(sync_account(db, &S, id, "2025-03-01", "2025-04-15", sync_meanwhile, &n,
+				 NULL, &r, &err), KC_OK);
+	assert_true(n.done);
+	assert_int_equal(n.rc, KC_OK);
+	assert_string_equal(n.first_seen, "running|"); /* alive: left alone */
+	char buf[512];
+	run_status(db, 1, buf, sizeof buf);
+	assert_string_equal(buf, "ok|");
+	run_status(db, 2, buf, sizeof buf);
+	assert_string_equal(buf, "ok|");
+	close_db(&db);
+}
+
 /* ---- usage queries ------------------------------------------------------------------- */
 
 static void test_usage_page_keyset_both_ways(void **state)
@@ -1045,6 +1152,8 @@ int main(void)
 		cmocka_unit_test(test_sync_stop_flag_ends_between_windows),
 		cmocka_unit_test(test_sync_all_goes_on_after_one_account_fails),
 		cmocka_unit_test(test_sync_read_only_database_refused),
+		cmocka_unit_test(test_sync_marks_dead_running_run_interrupted),
+		cmocka_unit_test(test_sync_never_marks_a_live_run),
 		cmocka_unit_test(test_usage_page_keyset_both_ways),
 		cmocka_unit_test(test_BIL1_usage_cycles_invoiced_and_pending),
 		cmocka_unit_test(test_sync_demo_usage_is_reproducible),
