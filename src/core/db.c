@@ -23,6 +23,8 @@
 #define DB_BEGIN_RETRIES 3
 #define DB_FORCE_NETFS_ENV "KENOCONSOLE_FORCE_NETFS"
 
+#define DB_STMT_CACHE 64
+
 struct kc_db {
 	sqlite3 *h;
 	char *path;
@@ -37,6 +39,11 @@ struct kc_db {
 	bool aborted;       /* an inner level rolled the transaction back */
 	sqlite3_stmt **stmts;
 	size_t nstmts, capstmts;
+	/* Idle prepared statements kept for reuse (see db_prepare): core
+	 * modules prepare the same few dozen statements over and over, and
+	 * parsing SQL was half the time of a large demo or billing run. */
+	sqlite3_stmt *idle[DB_STMT_CACHE];
+	size_t nidle;
 };
 
 /* Statements finalized by db_close() because their owner forgot them. */
@@ -218,14 +225,50 @@ static bool track(kc_db *db, sqlite3_stmt *st)
 	return true;
 }
 
+/* An idle cached statement with exactly this SQL, taken out of the cache
+ * (so a nested use of the same SQL gets its own statement), or NULL. */
+static sqlite3_stmt *take_idle(kc_db *db, const char *sql)
+{
+	for (size_t i = db->nidle; i-- > 0;) {
+		if (strcmp(sqlite3_sql(db->idle[i]), sql) == 0) {
+			sqlite3_stmt *st = db->idle[i];
+			db->idle[i] = db->idle[--db->nidle];
+			return st;
+		}
+	}
+	return NULL;
+}
+
+/* Resets a statement its owner is done with and keeps it for the next
+ * db_prepare of the same SQL; the cache is bounded (oldest finalized). */
+static void keep_idle(kc_db *db, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (db->nidle == DB_STMT_CACHE) {
+		sqlite3_finalize(db->idle[0]);
+		memmove(db->idle, db->idle + 1, (DB_STMT_CACHE - 1) * sizeof db->idle[0]);
+		db->nidle--;
+	}
+	db->idle[db->nidle++] = st;
+}
+
 kc_status db_prepare(kc_db *db, const char *sql, sqlite3_stmt **out, kc_error *err)
 {
 	*out = NULL;
 	if (!db || !db->h || !sql)
 		return kc_error_set(err, KC_ERR_INTERNAL, _("Internal error: no database."));
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = take_idle(db, sql);
+	if (st) {
+		if (!track(db, st)) {
+			sqlite3_finalize(st);
+			return kc_error_set(err, KC_ERR_NOMEM, _("Out of memory."));
+		}
+		*out = st;
+		return KC_OK;
+	}
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v3(db->h, sql, -1, 0, &st, &tail);
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail);
 	if (rc != SQLITE_OK)
 		return db_fail(db, rc, err);
 	if (!st)
@@ -252,15 +295,20 @@ void db_finalize(kc_db *db, sqlite3_stmt **stmt)
 {
 	if (!stmt || !*stmt)
 		return;
+	bool tracked = false;
 	if (db) {
 		for (size_t i = db->nstmts; i-- > 0;) {
 			if (db->stmts[i] == *stmt) {
 				db->stmts[i] = db->stmts[--db->nstmts];
+				tracked = true;
 				break;
 			}
 		}
 	}
-	sqlite3_finalize(*stmt);
+	if (tracked)
+		keep_idle(db, *stmt);
+	else
+		sqlite3_finalize(*stmt);
 	*stmt = NULL;
 }
 
@@ -556,6 +604,8 @@ static void db_free(kc_db *db)
 		return;
 	for (size_t i = 0; i < db->nstmts; i++)
 		sqlite3_finalize(db->stmts[i]);
+	for (size_t i = 0; i < db->nidle; i++)
+		sqlite3_finalize(db->idle[i]);
 	if (db->h)
 		sqlite3_close_v2(db->h);
 	free(db->stmts);
