@@ -26,7 +26,7 @@ static const struct cli_command commands[] = {
 	{ "check", cmd_check, N_("Report configuration and database health"), "",
 		STAFF_NONE, 0 },
 	{ "demo", cmd_demo, N_("Fill a new database with demo data"),
-		N_("[--accounts N] [--seed N]"), STAFF_ADMIN, CLI_CREATE | CLI_WRITES },
+		N_("[--accounts N] [--seed N] [--history N]"), STAFF_ADMIN, CLI_CREATE | CLI_WRITES },
 	{ "snapshot", cmd_snapshot,
 		N_("Save a consistent copy of the database for offline review"),
 		N_("FILE [--account ID] [--force]"), STAFF_NONE, 0 },

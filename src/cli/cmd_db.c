@@ -248,12 +248,13 @@ static void progress(void *ctx, const char *step, int64_t done, int64_t total)
 
 int cmd_demo(struct cli_context *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	const char *accounts = NULL, *seed = NULL;
+	const char *accounts = NULL, *seed = NULL, *history = NULL;
 	const struct cli_opt opts[] = {
 		{ "accounts", &accounts, NULL },
 		{ "seed", &seed, NULL },
+		{ "history", &history, NULL },
 	};
-	int n_pos, st = cli_parse(cmd, argc, argv, opts, 2, NULL, 0, 0, &n_pos);
+	int n_pos, st = cli_parse(cmd, argc, argv, opts, 3, NULL, 0, 0, &n_pos);
 	if (st >= 0)
 		return st;
 	uint64_t n = DEMO_DEFAULT_ACCOUNTS, s = DEMO_DEFAULT_SEED;
@@ -262,9 +263,13 @@ int cmd_demo(struct cli_context *ctx, const struct cli_command *cmd, int argc, c
 			DEMO_MAX_ACCOUNTS, accounts);
 	if (seed && !parse_count(seed, UINT64_MAX, &s))
 		return cli_usage(cmd, _("--seed wants a whole number, not '%s'"), seed);
+	uint64_t h = 0;
+	if (history && (!parse_count(history, DEMO_MAX_ACCOUNTS, &h) || h == 0))
+		return cli_usage(cmd, _("--history wants a number from 1 to %d, not '%s'"),
+			DEMO_MAX_ACCOUNTS, history);
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
-	struct demo_options o = { .accounts = (int64_t)n, .seed = s };
+	struct demo_options o = { .accounts = (int64_t)n, .seed = s, .history = (int64_t)h };
 	kc_error err = KC_ERROR_INIT;
 	if (demo_generate(ctx->db, &o, progress, NULL, &err) != KC_OK) {
 		st = cli_fail(&err);

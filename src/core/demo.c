@@ -217,6 +217,7 @@ struct demo_run {
 	demo_progress_fn progress;
 	void *progress_ctx;
 	int64_t terminations;          /* requests made by the terminations step */
+	int64_t history_stride;        /* every k-th account gets a history */
 };
 
 static void day_text(int64_t day, char buf[static DATE_BUFSZ])
@@ -603,14 +604,15 @@ typedef kc_status (*demo_step_fn)(struct demo_run *run, int64_t index, kc_error 
 static const struct demo_step {
 	const char *name; /* N_(): translated when reported */
 	demo_step_fn fn;
+	bool history;     /* only for the accounts chosen to have a history */
 } steps[] = {
-	{ N_("Accounts"), create_one },
-	{ N_("Payment methods"), paymethods_one },
-	{ N_("Account lifecycle"), lifecycle_one },
-	{ N_("voip.ms usage"), usage_one },
-	{ N_("Tickets"), tickets_one },
-	{ N_("Billing history"), billing_one },
-	{ N_("Terminations"), terminations_one },
+	{ N_("Accounts"), create_one, false },
+	{ N_("Payment methods"), paymethods_one, false },
+	{ N_("Account lifecycle"), lifecycle_one, false },
+	{ N_("voip.ms usage"), usage_one, true },
+	{ N_("Tickets"), tickets_one, true },
+	{ N_("Billing history"), billing_one, true },
+	{ N_("Terminations"), terminations_one, true },
 };
 
 static kc_status run_step(struct demo_run *run, const struct demo_step *step, kc_error *err)
@@ -621,7 +623,8 @@ static kc_status run_step(struct demo_run *run, const struct demo_step *step, kc
 		if (st != KC_OK)
 			return st;
 		for (int64_t i = start; i < end && st == KC_OK; i++)
-			st = step->fn(run, i, err);
+			if (!step->history || i % run->history_stride == 0)
+				st = step->fn(run, i, err);
 		if (st == KC_OK)
 			st = db_commit(run->db, err);
 		if (st != KC_OK) {
@@ -655,6 +658,10 @@ kc_status demo_generate(kc_db *db, const struct demo_options *opt,
 	if (n < 1 || n > DEMO_MAX_ACCOUNTS)
 		return kc_error_set(err, KC_ERR_INVALID,
 			_("The number of demo accounts must be between 1 and %d"), DEMO_MAX_ACCOUNTS);
+	int64_t history = opt->history > 0 ? opt->history
+		: (n < DEMO_DEFAULT_HISTORY ? n : DEMO_DEFAULT_HISTORY);
+	if (history > n)
+		history = n;
 	kc_status st = refuse_non_empty(db, err);
 	if (st != KC_OK)
 		return st;
@@ -666,6 +673,7 @@ kc_status demo_generate(kc_db *db, const struct demo_options *opt,
 		.acct = calloc((size_t)n, sizeof(struct demo_account)),
 		.holders = calloc((size_t)n, sizeof(char *)),
 		.progress = progress, .progress_ctx = progress_ctx,
+		.history_stride = n / history,
 	};
 	if (!run.acct || !run.holders)
 		st = kc_error_set(err, KC_ERR_NOMEM, "%s", kc_status_text(KC_ERR_NOMEM));

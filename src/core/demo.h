@@ -25,7 +25,13 @@
  *    total.
  *  - The work is a list of steps in demo.c (accounts, payment methods,
  *    lifecycle); later features (billing, usage, tickets, terminations) add
- *    their own step to that list.
+ *    their own step to that list, marked as "history".
+ *  - History steps (a year of calls, invoices, payments, tickets,
+ *    terminations) run for opt->history accounts spread evenly over the
+ *    list (every k-th account, so every status and province keeps some),
+ *    0 meaning all of them up to DEMO_DEFAULT_HISTORY.  That keeps a
+ *    100000-account demo (for benchmarks) to about a minute while small
+ *    demos get the full history on every account.
  */
 #ifndef KC_DEMO_H
 #define KC_DEMO_H
@@ -38,11 +44,13 @@
 #define DEMO_MAX_ACCOUNTS 1000000
 #define DEMO_DEFAULT_SEED 1
 #define DEMO_DEFAULT_BATCH 1000
+#define DEMO_DEFAULT_HISTORY 2000
 
 struct demo_options {
 	int64_t accounts; /* 1..DEMO_MAX_ACCOUNTS; 0 = DEMO_DEFAULT_ACCOUNTS */
 	uint64_t seed;
 	int batch;        /* accounts per transaction; 0 = DEMO_DEFAULT_BATCH */
+	int64_t history;  /* accounts given a history; 0 = min(accounts, DEMO_DEFAULT_HISTORY) */
 };
 
 /* step: translated name of the step; done/total: accounts processed. */
