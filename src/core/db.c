@@ -680,6 +680,21 @@ static int read_header(kc_db *db, struct header *hd)
 	return rc;
 }
 
+/*
+ * quick_check reads every page: about 3 ms per MiB here, so on a large file
+ * it would make every open (each command, each console start) slow.  Files
+ * up to DB_OPEN_CHECK_MAX_BYTES are checked at every open; larger ones only
+ * by `kenoconsole check`, by snapshot verification, and by SQLite itself
+ * as pages are read (a damaged page still gives the "damaged" message).
+ */
+#define DB_OPEN_CHECK_MAX_BYTES (64LL * 1024 * 1024)
+
+static bool open_check_affordable(const kc_db *db)
+{
+	struct stat st;
+	return stat(db->path, &st) != 0 || st.st_size <= DB_OPEN_CHECK_MAX_BYTES;
+}
+
 static kc_status header_fail(kc_db *db, int rc, kc_error *err)
 {
 	switch (rc & 0xFF) {
@@ -845,7 +860,7 @@ static kc_status open_checked(kc_db *db, const struct db_open_options *opt, kc_e
 		s = check_header(db, &hd, &is_new, err);
 	if (s == KC_OK)
 		s = set_pragmas(db, err);
-	if (s == KC_OK && !is_new)
+	if (s == KC_OK && !is_new && open_check_affordable(db))
 		s = db_check_integrity(db, false, err);
 	if (s != KC_OK || hd.user_version >= db_latest_version())
 		return s;

@@ -9,8 +9,9 @@
  *    on a network file system detected with statfs, or when the file is
  *    read-only), checks
  *    application_id (refuses a foreign SQLite file) and user_version (refuses
- *    a schema newer than this program), runs quick_check (refuses a damaged
- *    file), and applies pending migrations, each in one BEGIN IMMEDIATE
+ *    a schema newer than this program), runs quick_check (refuses a
+ *    damaged file; files over 64 MiB are checked by `kenoconsole check`
+ *    instead, a full read being too slow for every open), and applies pending migrations, each in one BEGIN IMMEDIATE
  *    transaction (two processes migrating at once apply each step once).
  *  - Opened read-only (asked, or the file/dir is not writable, or on a
  *    read-only medium): no migration, no write; db_is_read_only() says so.

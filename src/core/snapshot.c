@@ -552,6 +552,9 @@ static kc_status verify(struct job *j, kc_error *err)
 	struct db_open_options o = { .path = j->tmp, .read_only = true };
 	kc_db *copy = NULL;
 	kc_status s = db_open(&o, &copy, err);
+	/* db_open skips quick_check on large files: a copy is always checked. */
+	if (s == KC_OK)
+		s = db_check_integrity(copy, false, err);
 	if (s == KC_OK && strcmp(db_journal_mode(copy), "delete") != 0)
 		s = kc_error_set(err, KC_ERR_DB, _("The copy %s is still in %s journal mode."),
 			j->dest, db_journal_mode(copy));

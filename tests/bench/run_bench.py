@@ -458,15 +458,19 @@ def paging_memory(db, L, n):
         t0 = time.perf_counter()
         p = subprocess.Popen(console_cmd(db, keys), stdin=fin, stdout=fout, stderr=ferr,
                              env=kc_env())
-        reached, st = None, {}
-        while p.poll() is None:
-            if os.path.exists(dump) and os.path.getsize(dump) > 0:
+        reached, st, done = None, {}, None
+        while done is None:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                done = (status, ru)
+            elif reached is None and os.path.exists(dump) and os.path.getsize(dump) > 0:
                 reached = time.perf_counter() - t0
                 time.sleep(0.05)   # the dump is written: the screen is drawn
                 st = proc_status(p.pid)
-                break
-            time.sleep(0.005)
-        p.wait()
+            else:
+                time.sleep(0.005)
+        p.returncode = os.waitstatus_to_exitcode(done[0])
+        cpu = done[1].ru_utime + done[1].ru_stime
         ferr.seek(0)
         err = ferr.read().decode("utf-8", "replace").strip()
     if p.returncode != 0 or reached is None:
@@ -474,7 +478,7 @@ def paging_memory(db, L, n):
     got, text = screen_selected(dump)
     if got != expect:
         problems.append("%s: the screen shows %s selected, expected %s:\n%s" % (name, got, expect, text))
-    return {"n": n, "rows": sel, "fetches": len(cursors), "seconds": reached,
+    return {"n": n, "rows": sel, "fetches": len(cursors), "seconds": reached, "cpu": cpu,
             "rss": st.get("VmRSS"), "hwm": st.get("VmHWM"), "selected": got}
 
 
@@ -609,12 +613,14 @@ def main():
         w("  - %s: %s" % (r["name"], r["what"]))
         w("      sqlite3: %d statements: %s" % (r["n_sql"], r["queries"]))
     w("")
-    w("  Memory while paging (RSS read from /proc right after the last page-down):")
-    w("  %-10s %8s %8s %11s %11s %13s" % ("page-downs", "rows", "fetches", "VmRSS", "VmHWM",
-                                          "time to there"))
+    w("  Memory while paging (RSS read from /proc right after the last page-down;")
+    w("  one run each; CPU = user + system time of the whole run):")
+    w("  %-10s %8s %8s %11s %11s %13s %9s" % ("page-downs", "rows", "fetches", "VmRSS", "VmHWM",
+                                               "wall to there", "CPU"))
     for m in mem:
-        w("  %-10d %8d %8d %11s %11s %13s" % (m["n"], m["rows"], m["fetches"], mib(m["rss"]),
-                                             mib(m["hwm"]), secs(m["seconds"] or 0)))
+        w("  %-10d %8d %8d %11s %11s %13s %9s" % (m["n"], m["rows"], m["fetches"], mib(m["rss"]),
+                                                   mib(m["hwm"]), secs(m["seconds"] or 0),
+                                                   secs(m["cpu"])))
     base = next((m for m in mem if m["n"] == 100), mem[0])
     for m in mem:
         if m is base or not (m["rss"] and base["rss"]):
@@ -623,11 +629,11 @@ def main():
         w("  %d -> %d page-downs%s: RSS %+d KiB (%+.1f %%), peak %+d KiB."
           % (base["n"], m["n"], " (the last account)" if m is mem[-1] else "", grow,
              100 * grow / base["rss"], (m["hwm"] or 0) - (base["hwm"] or 0)))
-    a = next((m for m in mem if m["n"] == 2000), None)
-    if a and a["seconds"] and base["seconds"] and a is not base:
-        w("  One page-down costs about %.2f ms ((time at 2000 - time at %d) / %d)."
-          % (1000 * (a["seconds"] - base["seconds"]) / (2000 - base["n"]), base["n"],
-             2000 - base["n"]))
+    last = mem[-1]
+    if last is not base:
+        w("  One page-down costs about %.3f ms of CPU ((CPU at %d - CPU at %d) / %d)."
+          % (1000 * (last["cpu"] - base["cpu"]) / (last["n"] - base["n"]), last["n"], base["n"],
+             last["n"] - base["n"]))
     w("")
     b = bill
     n_inv = b["after"] - b["before"]
