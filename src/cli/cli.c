@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_admin.h"
 #include "cmd_billing.h"
+#include "date.h"
 #include "demo.h"
 #include "kc.h"
 #include "strbuf.h"
@@ -232,6 +233,50 @@ int cli_fail(const kc_error *err)
 {
 	cli_error("%s", kc_error_text(err));
 	return CLI_EXIT_FAIL;
+}
+
+int cli_fail_clear(kc_error *err)
+{
+	int st = cli_fail(err);
+	kc_error_clear(err);
+	return st;
+}
+
+int cli_format_option(const struct cli_command *cmd, const char *s, enum output_format *f)
+{
+	*f = OUTPUT_TEXT;
+	if (s && !output_format_parse(s, f))
+		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
+	return -1;
+}
+
+bool cli_positive(const char *s, int64_t *out)
+{
+	if (!s || s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cli_limit_option(const struct cli_command *cmd, const char *s, int64_t *limit)
+{
+	*limit = 0;
+	if (s && !cli_positive(s, limit))
+		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), s);
+	return -1;
+}
+
+const char *cli_local_time(const char *iso, char *buf)
+{
+	kc_instant t;
+	if (!iso || date_instant_parse(iso, &t, NULL) != KC_OK)
+		return iso ? iso : "";
+	return date_local_format(date_to_local(t), buf);
 }
 
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "output.h"
 #include "settings.h"
 #include "staff.h"
 
@@ -97,6 +98,19 @@ int cli_begin(struct cli_context *ctx, const struct cli_command *cmd);
 void cli_error(const char *fmt, ...) KC_PRINTF(1, 2);
 /* Prints err and returns CLI_EXIT_FAIL. */
 int cli_fail(const kc_error *err);
+/* Prints err, clears it, returns CLI_EXIT_FAIL. */
+int cli_fail_clear(kc_error *err);
+/* Option helpers for the commands: each returns -1 when all is well, else
+ * an exit status (the usage message printed), like cli_parse().
+ * --format: *f = OUTPUT_TEXT when s is NULL. */
+int cli_format_option(const struct cli_command *cmd, const char *s, enum output_format *f);
+/* --limit: a positive whole number; *limit = 0 when s is NULL. */
+int cli_limit_option(const struct cli_command *cmd, const char *s, int64_t *limit);
+/* A positive whole number (ids, limits): true and *out set, else false. */
+bool cli_positive(const char *s, int64_t *out);
+/* An ISO UTC instant shown in the office zone, written into buf
+ * (DATE_LOCAL_BUFSZ bytes); iso as-is when it does not parse, "" when NULL. */
+const char *cli_local_time(const char *iso, char *buf);
 /* Prints the message and the "Try ..." hint; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...) KC_PRINTF(2, 3);
 /* Flushes stdout; CLI_EXIT_FAIL with a message when a write failed. */

@@ -23,17 +23,10 @@
 /* ---------------------------------------------------------------------- */
 /* Small helpers.                                                          */
 
-static int fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
 static int resolve(struct cli_context *ctx, const char *ref, int64_t *id)
 {
 	kc_error err = KC_ERROR_INIT;
-	return account_resolve(ctx->db, ref, id, &err) == KC_OK ? CLI_EXIT_OK : fail(&err);
+	return account_resolve(ctx->db, ref, id, &err) == KC_OK ? CLI_EXIT_OK : cli_fail_clear(&err);
 }
 
 /* Loads the account named by ref (id, number or voip.ms client). */
@@ -45,37 +38,7 @@ static int load(struct cli_context *ctx, const char *ref, struct account *a)
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	memset(a, 0, sizeof *a);
-	return account_get(ctx->db, id, a, &err) == KC_OK ? CLI_EXIT_OK : fail(&err);
-}
-
-static int parse_format(const struct cli_command *cmd, const char *s, enum output_format *f)
-{
-	*f = OUTPUT_TEXT;
-	if (s && !output_format_parse(s, f))
-		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
-	return -1;
-}
-
-/* A positive whole number (ids, limits). */
-static bool parse_positive(const char *s, int64_t *out)
-{
-	if (!s || s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int parse_limit(const struct cli_command *cmd, const char *s, int64_t *limit)
-{
-	*limit = 0;
-	if (s && !parse_positive(s, limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), s);
-	return -1;
+	return account_get(ctx->db, id, a, &err) == KC_OK ? CLI_EXIT_OK : cli_fail_clear(&err);
 }
 
 static const char *level_label(const char *level)
@@ -85,15 +48,6 @@ static const char *level_label(const char *level)
 	if (level && strcmp(level, "fully_administered") == 0)
 		return _("fully administered");
 	return level ? level : "";
-}
-
-/* An ISO UTC instant shown in the office zone; buf DATE_LOCAL_BUFSZ. */
-static const char *local_time(const char *iso, char *buf)
-{
-	kc_instant t;
-	if (!iso || date_instant_parse(iso, &t, NULL) != KC_OK)
-		return iso ? iso : "";
-	return date_local_format(date_to_local(t), buf);
 }
 
 static void warn_consumer(const struct account *a)
@@ -232,10 +186,10 @@ int cmd_account_add(struct cli_context *ctx, const struct cli_command *cmd, int 
 	int64_t id;
 	struct account a = { 0 };
 	if (account_create(ctx->db, &f, &id, NULL, &err) != KC_OK) {
-		return fail(&err);
+		return cli_fail_clear(&err);
 	}
 	if (account_get(ctx->db, id, &a, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	printf("%s\n", a.number);
 	if (strcmp(a.term, "annual") == 0)
 		warn_consumer(&a);
@@ -349,7 +303,7 @@ int cmd_account_list(struct cli_context *ctx, const struct cli_command *cmd, int
 	enum output_format fmt;
 	int64_t limit;
 	struct account_query q = { .search = search, .status = status, .descending = reverse };
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 || (st = parse_limit(cmd, limit_s, &limit)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0 || (st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
 		return st;
 	if (sort && !parse_sort(sort, &q.sort))
 		return cli_usage(cmd, _("Unknown sort '%s': use number, holder, company, status or balance"),
@@ -376,7 +330,7 @@ int cmd_account_list(struct cli_context *ctx, const struct cli_command *cmd, int
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -494,7 +448,7 @@ static void show_text(const struct account *a, bool thirty_days, struct paymetho
 	show_money(_("Balance:"), a->balance_cents);
 	show_state(a, thirty_days);
 	char when[DATE_LOCAL_BUFSZ];
-	char *who = kc_asprintf("%s, %s", local_time(a->updated_at, when), a->updated_by);
+	char *who = kc_asprintf("%s, %s", cli_local_time(a->updated_at, when), a->updated_by);
 	show_line(_("Last change:"), who);
 	free(who);
 
@@ -507,14 +461,14 @@ static void show_text(const struct account *a, bool thirty_days, struct paymetho
 		if (pm[i].is_default)
 			printf(" [%s]", _("default"));
 		if (pm[i].removed_at)
-			printf(" [%s %s]", _("removed"), local_time(pm[i].removed_at, when));
+			printf(" [%s %s]", _("removed"), cli_local_time(pm[i].removed_at, when));
 		fputc('\n', stdout);
 		free(masked);
 	}
 	printf(_("Latest history\n"));
 	for (size_t i = 0; i < n_h; i++) {
 		fputs("  ", stdout);
-		output_pad(stdout, local_time(h[i].at, when), 16, false);
+		output_pad(stdout, cli_local_time(h[i].at, when), 16, false);
 		fputs("  ", stdout);
 		output_pad(stdout, h[i].staff, 10, false);
 		printf("  %s\n", h[i].summary);
@@ -555,7 +509,7 @@ int cmd_account_show(struct cli_context *ctx, const struct cli_command *cmd, int
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -568,7 +522,7 @@ int cmd_account_show(struct cli_context *ctx, const struct cli_command *cmd, int
 	struct history_entry h[SHOW_HISTORY];
 	if (paymethod_list(ctx->db, a.id, true, &pm, &n_pm, &err) != KC_OK ||
 	    history_page(ctx->db, a.id, 0, h, SHOW_HISTORY, &n_h, &err) != KC_OK)
-		st = fail(&err);
+		st = cli_fail_clear(&err);
 	else
 		st = show_output(ctx, fmt, &a, pm, n_pm, h, n_h);
 	history_entries_clear(h, n_h);
@@ -620,7 +574,7 @@ int cmd_account_edit(struct cli_context *ctx, const struct cli_command *cmd, int
 	/* The version read above: a change by someone else in between is a
 	 * conflict, never silently overwritten. */
 	if (account_update(ctx->db, a.id, a.version, &f, NULL, NULL, &err) != KC_OK) {
-		st = fail(&err);
+		st = cli_fail_clear(&err);
 	} else {
 		printf(_("Account %s updated.\n"), a.number);
 		int64_t id = a.id;
@@ -654,7 +608,7 @@ static int change(struct cli_context *ctx, const struct cli_command *cmd, const 
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (fn(ctx->db, &a, arg, &err) != KC_OK)
-		st = fail(&err);
+		st = cli_fail_clear(&err);
 	else if (!(*number = kc_strdup(a.number)))
 		st = CLI_EXIT_FAIL;
 	account_clear(&a);
@@ -873,7 +827,7 @@ int cmd_account_paymethod_add(struct cli_context *ctx, const struct cli_command 
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (paymethod_add(ctx->db, account_id, kind, last4, expiry, token, label, &id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	printf("%lld\n", (long long)id); /* the new method's id, for scripts */
 	return CLI_EXIT_OK;
 }
@@ -888,7 +842,7 @@ int cmd_account_paymethod_remove(struct cli_context *ctx, const struct cli_comma
 	if (st >= 0)
 		return st;
 	int64_t id;
-	if (!parse_positive(pos[0], &id))
+	if (!cli_positive(pos[0], &id))
 		return cli_usage(cmd, _("A payment method id is a positive whole number, not '%s'"),
 			pos[0]);
 	if (!reason)
@@ -897,7 +851,7 @@ int cmd_account_paymethod_remove(struct cli_context *ctx, const struct cli_comma
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (paymethod_remove(ctx->db, id, reason, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Payment method %lld is removed.\n"), (long long)id);
 	return CLI_EXIT_OK;
 }
@@ -931,7 +885,7 @@ static void history_row(output_table *t, enum output_format fmt, const struct hi
 {
 	char when[DATE_LOCAL_BUFSZ];
 	if (fmt == OUTPUT_TEXT) {
-		output_cell_str(t, local_time(e->at, when));
+		output_cell_str(t, cli_local_time(e->at, when));
 		output_cell_str(t, e->staff);
 		output_cell_str(t, e->summary);
 		return;
@@ -978,7 +932,7 @@ int cmd_account_history(struct cli_context *ctx, const struct cli_command *cmd, 
 		return st;
 	enum output_format fmt;
 	int64_t limit;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 || (st = parse_limit(cmd, limit_s, &limit)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0 || (st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -999,6 +953,6 @@ int cmd_account_history(struct cli_context *ctx, const struct cli_command *cmd, 
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

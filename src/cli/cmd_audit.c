@@ -134,7 +134,7 @@ static int check_args(const struct cli_command *cmd, const char *format, const c
 	const char *limit_s, const char *before_s, struct audit_args *a)
 {
 	int st;
-	if ((st = cmd_billing_format(cmd, format, &a->fmt)) >= 0 ||
+	if ((st = cli_format_option(cmd, format, &a->fmt)) >= 0 ||
 	    (st = cmd_billing_date(cmd, "from", a->f.from_date)) >= 0 ||
 	    (st = cmd_billing_date(cmd, "to", a->f.to_date)) >= 0)
 		return st;
@@ -142,11 +142,11 @@ static int check_args(const struct cli_command *cmd, const char *format, const c
 		return cli_usage(cmd, _("--from %s is after --to %s"), a->f.from_date, a->f.to_date);
 	if (id_s && !a->f.entity)
 		return cli_usage(cmd, _("--id needs --entity (for example --entity invoice --id 12)"));
-	if (id_s && !cmd_billing_positive(id_s, &a->f.entity_id))
+	if (id_s && !cli_positive(id_s, &a->f.entity_id))
 		return cli_usage(cmd, _("--id wants a positive whole number, not '%s'"), id_s);
-	if (limit_s && !cmd_billing_positive(limit_s, &a->limit))
+	if (limit_s && !cli_positive(limit_s, &a->limit))
 		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
-	if (before_s && !cmd_billing_positive(before_s, &a->before))
+	if (before_s && !cli_positive(before_s, &a->before))
 		return cli_usage(cmd, _("--before wants a positive whole number, not '%s'"), before_s);
 	return -1;
 }
@@ -190,7 +190,7 @@ int cmd_audit_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	if (ok && more) {
 		fflush(stdout);
 		fprintf(stderr, _("More entries: add --before %" PRId64 " to see the older ones.\n"),

@@ -32,14 +32,9 @@ CLI_HANDLER(cmd_dispute_add);
 
 /* Helpers: each returns -1 when all is well, else an exit status (the
  * message printed), like cli_parse(). */
-int cmd_billing_format(const struct cli_command *cmd, const char *s, enum output_format *f);
 int cmd_billing_date(const struct cli_command *cmd, const char *opt, const char *s);
 int cmd_billing_money(const struct cli_command *cmd, const char *opt, const char *s,
 	kc_cents *out);
-/* A positive whole number. */
-bool cmd_billing_positive(const char *s, int64_t *out);
-/* Prints err, clears it, returns CLI_EXIT_FAIL. */
-int cmd_billing_fail(kc_error *err);
 /* Resolves an account reference; CLI_EXIT_OK or CLI_EXIT_FAIL (printed). */
 int cmd_billing_account(struct cli_context *ctx, const char *ref, int64_t *id);
 

@@ -26,34 +26,6 @@
 /* ---------------------------------------------------------------------- */
 /* Helpers shared with cmd_payment.c (cmd_billing.h)                       */
 
-int cmd_billing_fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
-int cmd_billing_format(const struct cli_command *cmd, const char *s, enum output_format *f)
-{
-	*f = OUTPUT_TEXT;
-	if (s && !output_format_parse(s, f))
-		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
-	return -1;
-}
-
-bool cmd_billing_positive(const char *s, int64_t *out)
-{
-	if (!s || s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_billing_date(const struct cli_command *cmd, const char *opt, const char *s)
 {
 	kc_date d;
@@ -77,7 +49,7 @@ int cmd_billing_account(struct cli_context *ctx, const char *ref, int64_t *id)
 {
 	kc_error err = KC_ERROR_INIT;
 	return account_resolve(ctx->db, ref, id, &err) == KC_OK ? CLI_EXIT_OK
-		: cmd_billing_fail(&err);
+		: cli_fail_clear(&err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -138,7 +110,7 @@ int cmd_invoice_run(struct cli_context *ctx, const struct cli_command *cmd, int 
 	int64_t expired = 0;
 	/* CRD-3 first, so the run and the report agree on what credit is left. */
 	if (!dry_run && credit_expire(ctx->db, as_of, &expired, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	struct billing_report rep;
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	kc_status ks = billing_run(ctx->db, &opt, as_of, dry_run, tty ? run_progress : NULL, NULL,
@@ -148,7 +120,7 @@ int cmd_invoice_run(struct cli_context *ctx, const struct cli_command *cmd, int 
 	if (!quiet || ks != KC_OK)
 		print_report(&rep, dry_run, expired);
 	if (ks != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	return cli_finish_output(CLI_EXIT_OK);
 }
 
@@ -261,10 +233,10 @@ int cmd_invoice_list(struct cli_context *ctx, const struct cli_command *cmd, int
 		return st;
 	enum output_format fmt;
 	int64_t limit = 0;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
-	if (limit_s && !cmd_billing_positive(limit_s, &limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
+	if ((st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
+		return st;
 	if (status && strcmp(status, "open") && strcmp(status, "overdue") && strcmp(status, "paid")
 		&& strcmp(status, "credited"))
 		return cli_usage(cmd, _("Unknown status '%s': use open, overdue, paid or credited"),
@@ -291,7 +263,7 @@ int cmd_invoice_list(struct cli_context *ctx, const struct cli_command *cmd, int
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? cli_finish_output(CLI_EXIT_OK) : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -302,7 +274,7 @@ static int parse_invoice_ref(struct cli_context *ctx, const char *ref, int64_t *
 {
 	kc_error err = KC_ERROR_INIT;
 	return invoice_resolve(ctx->db, ref, number, NULL, &err) == KC_OK ? CLI_EXIT_OK
-		: cmd_billing_fail(&err);
+		: cli_fail_clear(&err);
 }
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -453,7 +425,7 @@ int cmd_invoice_show(struct cli_context *ctx, const struct cli_command *cmd, int
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -463,7 +435,7 @@ int cmd_invoice_show(struct cli_context *ctx, const struct cli_command *cmd, int
 	struct invoice inv;
 	kc_error err = KC_ERROR_INIT;
 	if (invoice_get(ctx->db, number, &inv, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	bool ok = true;
 	if (fmt == OUTPUT_TEXT) {
 		show_text(&inv);
@@ -522,7 +494,7 @@ int cmd_invoice_statement(struct cli_context *ctx, const struct cli_command *cmd
 	 * one asked for; never the staff member's locale. */
 	if (invoice_statement_text(ctx->db, number, language, &sb, &err) != KC_OK) {
 		strbuf_free(&sb);
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	}
 	fputs(strbuf_cstr(&sb), stdout);
 	strbuf_free(&sb);
@@ -597,12 +569,12 @@ static int overdue_stream(struct cli_context *ctx, const char *as_of, int64_t li
 	for (;;) {
 		size_t n = 0;
 		if (overdue_page(ctx->db, as_of, after, rows, LIST_PAGE, &n, &err) != KC_OK)
-			return cmd_billing_fail(&err);
+			return cli_fail_clear(&err);
 		for (size_t i = 0; i < n && (!limit || shown < limit); i++, shown++) {
 			if (suspend && strcmp(rows[i].status, "active") == 0) {
 				if (overdue_suspend(ctx->db, rows[i].account_id, as_of, "", &err) != KC_OK) {
 					overdue_rows_clear(rows, n);
-					return cmd_billing_fail(&err);
+					return cli_fail_clear(&err);
 				}
 				free(rows[i].status);
 				rows[i].status = kc_strdup("suspended");
@@ -631,11 +603,11 @@ int cmd_overdue(struct cli_context *ctx, const struct cli_command *cmd, int argc
 		return st;
 	enum output_format fmt;
 	int64_t limit = 0;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0
 		|| (st = cmd_billing_date(cmd, "as-of", as_of)) >= 0)
 		return st;
-	if (limit_s && !cmd_billing_positive(limit_s, &limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
+	if ((st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
+		return st;
 	/* --suspend changes the database: it needs write access and the role */
 	struct cli_command as_run = *cmd;
 	if (suspend) {

@@ -50,7 +50,7 @@ int cmd_payment_add(struct cli_context *ctx, const struct cli_command *cmd, int 
 		|| (wire_fee_s && (st = cmd_billing_money(cmd, "wire-fee", wire_fee_s, &in.wire_fee)) >= 0)
 		|| (st = cmd_billing_date(cmd, "date", date)) >= 0)
 		return st;
-	if (invoice && !cmd_billing_positive(invoice[0] == '#' ? invoice + 1 : invoice,
+	if (invoice && !cli_positive(invoice[0] == '#' ? invoice + 1 : invoice,
 		    &in.invoice_number))
 		return cli_usage(cmd, _("--invoice wants an invoice number, not '%s'"), invoice);
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
@@ -60,7 +60,7 @@ int cmd_payment_add(struct cli_context *ctx, const struct cli_command *cmd, int 
 	struct payment_result r;
 	kc_error err = KC_ERROR_INIT;
 	if (payment_record(ctx->db, &in, &r, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Payment %" PRId64 " recorded.\n"), r.payment_id);
 	say_money(_("Credited in CAD:"), r.cad);
 	say_money(_("Applied to invoices:"), r.allocated);
@@ -137,10 +137,10 @@ int cmd_payment_list(struct cli_context *ctx, const struct cli_command *cmd, int
 		return st;
 	enum output_format fmt;
 	int64_t limit = 0, account_id = 0;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
-	if (limit_s && !cmd_billing_positive(limit_s, &limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
+	if ((st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
+		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
 	if (account && (st = cmd_billing_account(ctx, account, &account_id)) != CLI_EXIT_OK)
@@ -166,7 +166,7 @@ int cmd_payment_list(struct cli_context *ctx, const struct cli_command *cmd, int
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	return cli_finish_output(ok ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }
 
@@ -184,7 +184,7 @@ int cmd_payment_chargeback(struct cli_context *ctx, const struct cli_command *cm
 		return st;
 	int64_t payment_id;
 	kc_cents amount = 0;
-	if (!cmd_billing_positive(pos[0], &payment_id))
+	if (!cli_positive(pos[0], &payment_id))
 		return cli_usage(cmd, _("'%s' is not a payment number"), pos[0]);
 	if ((st = cmd_billing_date(cmd, "date", date)) >= 0
 		|| (amount_s && (st = cmd_billing_money(cmd, "amount", amount_s, &amount)) >= 0))
@@ -195,7 +195,7 @@ int cmd_payment_chargeback(struct cli_context *ctx, const struct cli_command *cm
 	struct chargeback_result r;
 	kc_error err = KC_ERROR_INIT;
 	if (payment_chargeback(ctx->db, payment_id, amount, date, fee, &r, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Chargeback %d on this account recorded for payment %" PRId64 ".\n"), r.ordinal,
 		payment_id);
 	say_money(_("Reassessed:"), r.amount);
@@ -234,9 +234,9 @@ int cmd_payment_refund(struct cli_context *ctx, const struct cli_command *cmd, i
 	if ((st = cmd_billing_money(cmd, "amount", amount_s, &in.amount)) >= 0
 		|| (st = cmd_billing_date(cmd, "date", date)) >= 0)
 		return st;
-	if (payment && !cmd_billing_positive(payment, &in.payment_id))
+	if (payment && !cli_positive(payment, &in.payment_id))
 		return cli_usage(cmd, _("'%s' is not a payment number"), payment);
-	if (paymethod && !cmd_billing_positive(paymethod, &in.paymethod_id))
+	if (paymethod && !cli_positive(paymethod, &in.paymethod_id))
 		return cli_usage(cmd, _("'%s' is not a payment method number"), paymethod);
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -245,7 +245,7 @@ int cmd_payment_refund(struct cli_context *ctx, const struct cli_command *cmd, i
 	struct refund_result r;
 	kc_error err = KC_ERROR_INIT;
 	if (payment_refund(ctx->db, &in, &r, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Refund %" PRId64 " recorded.\n"), r.refund_id);
 	if (r.credit_id)
 		printf(_("  Store credit %" PRId64 " issued.\n"), r.credit_id);
@@ -281,7 +281,7 @@ int cmd_credit_add(struct cli_context *ctx, const struct cli_command *cmd, int a
 	kc_error err = KC_ERROR_INIT;
 	if (credit_add(ctx->db, account_id, source ? source : "goodwill", amount, date, note, &id,
 		    &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Store credit %" PRId64 " issued.\n"), id);
 	return cli_finish_output(CLI_EXIT_OK);
 }
@@ -296,7 +296,7 @@ int cmd_credit_list(struct cli_context *ctx, const struct cli_command *cmd, int 
 	if (!account)
 		return cli_usage(cmd, _("--account is required"));
 	enum output_format fmt;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -307,7 +307,7 @@ int cmd_credit_list(struct cli_context *ctx, const struct cli_command *cmd, int 
 	size_t n = 0;
 	kc_error err = KC_ERROR_INIT;
 	if (credit_list(ctx->db, account_id, &rows, &n, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	static struct output_column cols[8];
 	const struct output_column c[] = {
 		{ "id", _("Credit"), OUTPUT_INT, 7 }, { "source", _("Source"), OUTPUT_STR, 12 },
@@ -349,7 +349,7 @@ int cmd_credit_expire(struct cli_context *ctx, const struct cli_command *cmd, in
 	int64_t count = 0;
 	kc_error err = KC_ERROR_INIT;
 	if (credit_expire(ctx->db, as_of, &count, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Store credits expired: %" PRId64 "\n"), count);
 	return cli_finish_output(CLI_EXIT_OK);
 }
@@ -380,11 +380,11 @@ int cmd_credit_note_add(struct cli_context *ctx, const struct cli_command *cmd, 
 	int64_t number;
 	kc_error err = KC_ERROR_INIT;
 	if (invoice_resolve(ctx->db, invoice, &number, NULL, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	struct credit_note_result r;
 	if (credit_note_add(ctx->db, number, amount, tax_s ? &tax : NULL, reason, date, &r, &err)
 		!= KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Credit note %" PRId64 " issued on invoice %" PRId64 ".\n"), r.number, number);
 	say_money(_("Subtotal:"), r.subtotal);
 	say_money(_("Taxes:"), r.tax);
@@ -416,10 +416,10 @@ int cmd_dispute_add(struct cli_context *ctx, const struct cli_command *cmd, int 
 	if ((st = cmd_billing_date(cmd, "transaction-date", tx)) >= 0
 		|| (st = cmd_billing_date(cmd, "received", received)) >= 0)
 		return st;
-	if (invoice && !cmd_billing_positive(invoice[0] == '#' ? invoice + 1 : invoice,
+	if (invoice && !cli_positive(invoice[0] == '#' ? invoice + 1 : invoice,
 		    &in.invoice_number))
 		return cli_usage(cmd, _("--invoice wants an invoice number, not '%s'"), invoice);
-	if (payment && !cmd_billing_positive(payment, &in.payment_id))
+	if (payment && !cli_positive(payment, &in.payment_id))
 		return cli_usage(cmd, _("'%s' is not a payment number"), payment);
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -429,7 +429,7 @@ int cmd_dispute_add(struct cli_context *ctx, const struct cli_command *cmd, int 
 	bool in_time;
 	kc_error err = KC_ERROR_INIT;
 	if (payment_dispute_add(ctx->db, &in, &id, &in_time, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Dispute %" PRId64 " recorded.\n"), id);
 	if (!in_time)
 		printf("%s\n", _("  It was received more than 30 days after the transaction: out of time (PAY-6)."));

@@ -15,13 +15,6 @@
 int cmd_snapshot(struct cli_context *ctx, const struct cli_command *cmd, int argc,
 	char **argv);
 
-static int fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
 /* The account's number ("K-000042") for the report; NULL when unknown. */
 static char *account_number(kc_db *db, int64_t id)
 {
@@ -70,12 +63,12 @@ int cmd_snapshot(struct cli_context *ctx, const struct cli_command *cmd, int arg
 	kc_error err = KC_ERROR_INIT;
 	struct snapshot_options o = { .force = force };
 	if (account && account_resolve(ctx->db, account, &o.account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	char *number = account ? account_number(ctx->db, o.account_id) : NULL;
 	struct snapshot_info info;
 	if (snapshot_create(ctx->db, file, &o, &info, &err) != KC_OK) {
 		free(number);
-		return fail(&err);
+		return cli_fail_clear(&err);
 	}
 	report(ctx, file, account ? (number ? number : account) : NULL, &info);
 	free(number);

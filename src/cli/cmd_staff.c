@@ -62,7 +62,7 @@ int cmd_staff_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = cmd_billing_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -70,7 +70,7 @@ int cmd_staff_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 	struct staff_member *m = NULL;
 	size_t n = 0;
 	if (staff_list(ctx->db, &m, &n, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	output_table *t = list_table(fmt);
 	if (!t) {
 		staff_members_free(&m, n);
@@ -100,7 +100,7 @@ int cmd_staff_add(struct cli_context *ctx, const struct cli_command *cmd, int ar
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (staff_add(ctx->db, pos[0], name, role, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("%s is on the staff list with the %s role.\n"), pos[0], staff_role_label(role));
 	return CLI_EXIT_OK;
 }
@@ -119,7 +119,7 @@ int cmd_staff_role(struct cli_context *ctx, const struct cli_command *cmd, int a
 	kc_error err = KC_ERROR_INIT;
 	bool changed = false;
 	if (staff_set_role(ctx->db, pos[0], role, &changed, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	printf(changed ? _("%s now has the %s role.\n") : _("%s already has the %s role.\n"),
 		pos[0], staff_role_label(role));
 	return CLI_EXIT_OK;
@@ -138,7 +138,7 @@ static int set_active(struct cli_context *ctx, const struct cli_command *cmd, in
 	kc_error err = KC_ERROR_INIT;
 	bool changed = false;
 	if (staff_set_active(ctx->db, pos[0], active, &changed, &err) != KC_OK)
-		return cmd_billing_fail(&err);
+		return cli_fail_clear(&err);
 	if (active)
 		printf(changed ? _("%s is enabled again.\n") : _("%s was already enabled.\n"),
 			pos[0]);

@@ -24,35 +24,6 @@
 /* ---------------------------------------------------------------------- */
 /* Small helpers.                                                          */
 
-static int fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
-static int parse_format(const struct cli_command *cmd, const char *s, enum output_format *f)
-{
-	*f = OUTPUT_TEXT;
-	if (s && !output_format_parse(s, f))
-		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
-	return -1;
-}
-
-static int parse_limit(const struct cli_command *cmd, const char *s, int64_t *limit)
-{
-	*limit = 0;
-	if (!s)
-		return -1;
-	char *end;
-	errno = 0;
-	long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : -1;
-	if (v <= 0 || errno || *end)
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), s);
-	*limit = v;
-	return -1;
-}
-
 /* A date option: "YYYY-MM-DD" or absent. */
 static int check_date(const struct cli_command *cmd, const char *opt, const char *s)
 {
@@ -69,7 +40,7 @@ static int resolve(struct cli_context *ctx, const char *ref, int64_t *id, char *
 	struct account a = { 0 };
 	if (account_resolve(ctx->db, ref, id, &err) != KC_OK ||
 	    account_get(ctx->db, *id, &a, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	*number = a.number;
 	a.number = NULL;
 	account_clear(&a);
@@ -191,7 +162,7 @@ int cmd_sync(struct cli_context *ctx, const struct cli_command *cmd, int argc, c
 	if (ps.shown)
 		fputc('\n', stderr);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	print_summary(&rep);
 	if (rep.stopped) {
 		cli_error(_("Stopped at your request; the windows done are saved, run the sync again "
@@ -256,7 +227,7 @@ int cmd_sync_runs(struct cli_context *ctx, const struct cli_command *cmd, int ar
 		return st;
 	enum output_format fmt;
 	int64_t limit;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 || (st = parse_limit(cmd, limit_s, &limit)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0 || (st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
 		return st;
 	if (!account)
 		return cli_usage(cmd, _("Missing option '--%s'"), "account");
@@ -295,7 +266,7 @@ int cmd_sync_runs(struct cli_context *ctx, const struct cli_command *cmd, int ar
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -374,8 +345,8 @@ int cmd_usage_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 		return st;
 	enum output_format fmt;
 	int64_t limit;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 ||
-	    (st = parse_limit(cmd, limit_s, &limit)) >= 0 ||
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0 ||
+	    (st = cli_limit_option(cmd, limit_s, &limit)) >= 0 ||
 	    (st = check_date(cmd, "from", from)) >= 0 || (st = check_date(cmd, "to", to)) >= 0)
 		return st;
 	if (!account)
@@ -414,7 +385,7 @@ int cmd_usage_list(struct cli_context *ctx, const struct cli_command *cmd, int a
 	free(number);
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -469,7 +440,7 @@ int cmd_usage_summary(struct cli_context *ctx, const struct cli_command *cmd, in
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if (!account)
 		return cli_usage(cmd, _("Missing option '--%s'"), "account");
@@ -509,7 +480,7 @@ int cmd_usage_summary(struct cli_context *ctx, const struct cli_command *cmd, in
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	if (fmt == OUTPUT_TEXT)
 		print_pending(&p);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);

@@ -21,43 +21,6 @@
 /* ---------------------------------------------------------------------- */
 /* Small helpers.                                                          */
 
-static int fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
-static int parse_format(const struct cli_command *cmd, const char *s, enum output_format *f)
-{
-	*f = OUTPUT_TEXT;
-	if (s && !output_format_parse(s, f))
-		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
-	return -1;
-}
-
-static bool parse_positive(const char *s, int64_t *out)
-{
-	if (!s || s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* An ISO UTC instant shown in the office zone; buf DATE_LOCAL_BUFSZ. */
-static const char *local_time(const char *iso, char *buf)
-{
-	kc_instant t;
-	if (!iso || date_instant_parse(iso, &t, NULL) != KC_OK)
-		return iso ? iso : "";
-	return date_local_format(date_to_local(t), buf);
-}
-
 static void print_money_line(const char *fmt_label, int64_t cents)
 {
 	char *m = output_money_text(cents);
@@ -77,7 +40,7 @@ static int load(struct cli_context *ctx, const struct cli_command *cmd, const ch
 	int64_t id;
 	if (termination_resolve(ctx->db, ref, &id, &err) != KC_OK ||
 	    termination_get(ctx->db, id, t, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return CLI_EXIT_OK;
 }
 
@@ -109,13 +72,13 @@ int cmd_termination_request(struct cli_context *ctx, const struct cli_command *c
 	struct termination_request_args a = { .requested_by = who, .channel = channel,
 		.expedite = expedite, .separation_only = separation, .date = date };
 	if (account_resolve(ctx->db, account, &a.account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	int64_t id = 0;
 	if (termination_request(ctx->db, &a, &id, &err) != KC_OK)
-		return fail(&err); /* TRM-1: the message says the refusal was recorded */
+		return cli_fail_clear(&err); /* TRM-1: the message says the refusal was recorded */
 	struct termination t;
 	if (termination_get(ctx->db, id, &t, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	if (separation)
 		printf(_("Separation request %lld recorded for account %s (%s).\n"), (long long)id,
 			t.account_number, t.holder);
@@ -237,11 +200,11 @@ int cmd_termination_list(struct cli_context *ctx, const struct cli_command *cmd,
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	int64_t limit = 0;
-	if (limit_s && !parse_positive(limit_s, &limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
+	if ((st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
+		return st;
 	enum termination_state s;
 	if (state && strcmp(state, "open") != 0 && !termination_state_parse(state, &s))
 		return cli_usage(cmd,
@@ -252,7 +215,7 @@ int cmd_termination_list(struct cli_context *ctx, const struct cli_command *cmd,
 	kc_error err = KC_ERROR_INIT;
 	struct termination_query q = { .state = state };
 	if (account && account_resolve(ctx->db, account, &q.account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	output_table *t = list_table(fmt);
 	if (!t)
 		return CLI_EXIT_FAIL;
@@ -267,7 +230,7 @@ int cmd_termination_list(struct cli_context *ctx, const struct cli_command *cmd,
 	}
 	bool ok = output_table_end(&t);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -342,7 +305,7 @@ static void show_text(const struct termination *t)
 	show_money(t->has_balance_at_closure ? _("Balance owed at closure:") : _("Balance now:"),
 		t->balance);
 	char when[DATE_LOCAL_BUFSZ];
-	char *last = kc_asprintf("%s, %s", local_time(t->updated_at, when), t->updated_by);
+	char *last = kc_asprintf("%s, %s", cli_local_time(t->updated_at, when), t->updated_by);
 	show_line(_("Last change:"), last);
 	free(last);
 	if (t->state == TERMINATION_REFUSED)
@@ -355,7 +318,7 @@ static void show_text(const struct termination *t)
 			termination_check_key((enum termination_check)i));
 		if (c->done)
 			printf(_("%s, by %s at %s"), termination_check_label((enum termination_check)i),
-				c->done_by, local_time(c->done_at, when));
+				c->done_by, cli_local_time(c->done_at, when));
 		else
 			fputs(termination_check_label((enum termination_check)i), stdout);
 		fputc('\n', stdout);
@@ -459,7 +422,7 @@ int cmd_termination_show(struct cli_context *ctx, const struct cli_command *cmd,
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	struct termination t;
 	if ((st = load(ctx, cmd, pos[0], &t)) != CLI_EXIT_OK)
@@ -507,9 +470,9 @@ static int run_step(struct cli_context *ctx, const struct cli_command *cmd, cons
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (s->run(ctx, &t, s->arg, &err) != KC_OK) {
-		st = fail(&err);
+		st = cli_fail_clear(&err);
 	} else if (termination_get(ctx->db, t.id, &after, &err) != KC_OK) {
-		st = fail(&err);
+		st = cli_fail_clear(&err);
 	} else {
 		s->done(&t, &after, s->arg);
 		termination_clear(&after);

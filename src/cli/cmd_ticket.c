@@ -22,34 +22,6 @@
 /* ---------------------------------------------------------------------- */
 /* Small helpers.                                                          */
 
-static int fail(kc_error *err)
-{
-	int st = cli_fail(err);
-	kc_error_clear(err);
-	return st;
-}
-
-static int parse_format(const struct cli_command *cmd, const char *s, enum output_format *f)
-{
-	*f = OUTPUT_TEXT;
-	if (s && !output_format_parse(s, f))
-		return cli_usage(cmd, _("Unknown format '%s': use text, csv or json"), s);
-	return -1;
-}
-
-static bool parse_positive(const char *s, int64_t *out)
-{
-	if (!s || s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int parse_number(const struct cli_command *cmd, const char *s, int64_t *n)
 {
 	kc_error err = KC_ERROR_INIT;
@@ -185,11 +157,11 @@ int cmd_ticket_add(struct cli_context *ctx, const struct cli_command *cmd, int a
 
 	kc_error err = KC_ERROR_INIT;
 	if (account_resolve(ctx->db, account, &in.account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	int64_t number = 0;
 	bool downgraded = false;
 	if (ticket_add(ctx->db, ctx->settings, &in, &number, &downgraded, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	printf("%" PRId64 "\n", number);
 	if (downgraded) {
 		struct ticket t = { 0 };
@@ -319,11 +291,11 @@ int cmd_ticket_list(struct cli_context *ctx, const struct cli_command *cmd, int 
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	int64_t limit = 0;
-	if (limit_s && !parse_positive(limit_s, &limit))
-		return cli_usage(cmd, _("--limit wants a positive whole number, not '%s'"), limit_s);
+	if ((st = cli_limit_option(cmd, limit_s, &limit)) >= 0)
+		return st;
 	if (mine && unassigned)
 		return cli_usage(cmd, _("Choose either --mine or --unassigned"));
 	if (priority && !ticket_priority_valid(priority))
@@ -339,7 +311,7 @@ int cmd_ticket_list(struct cli_context *ctx, const struct cli_command *cmd, int 
 	struct ticket_query q = { .priority = priority, .state = state, .unassigned = unassigned,
 		.assigned_to = mine ? db_staff(ctx->db) : NULL, .as_of = date_now() };
 	if (account && account_resolve(ctx->db, account, &q.account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	output_table *tb = list_table(fmt);
 	if (!tb)
 		return CLI_EXIT_FAIL;
@@ -354,7 +326,7 @@ int cmd_ticket_list(struct cli_context *ctx, const struct cli_command *cmd, int 
 	}
 	bool ok = output_table_end(&tb);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }
 
@@ -664,7 +636,7 @@ int cmd_ticket_show(struct cli_context *ctx, const struct cli_command *cmd, int 
 		return st;
 	enum output_format fmt;
 	int64_t number;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0 || (st = parse_number(cmd, pos[0], &number)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0 || (st = parse_number(cmd, pos[0], &number)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
@@ -672,7 +644,7 @@ int cmd_ticket_show(struct cli_context *ctx, const struct cli_command *cmd, int 
 	struct show_data d = { 0 };
 	if (show_load(ctx->db, number, &d, &err) != KC_OK) {
 		show_data_clear(&d);
-		return fail(&err);
+		return cli_fail_clear(&err);
 	}
 	kc_instant now = date_now();
 	st = CLI_EXIT_OK;
@@ -727,7 +699,7 @@ static int text_command(struct cli_context *ctx, const struct cli_command *cmd, 
 			     : ticket_note(ctx->db, number, owned ? owned : text, at, &err);
 	free(owned);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	if (!stopped) {
 		printf(reply ? _("Reply added to ticket %" PRId64 ".\n")
 			     : _("Internal note added to ticket %" PRId64 ".\n"), number);
@@ -735,7 +707,7 @@ static int text_command(struct cli_context *ctx, const struct cli_command *cmd, 
 	}
 	struct ticket t = { 0 };
 	if (ticket_get(ctx->db, number, &t, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	char when[DATE_LOCAL_BUFSZ];
 	printf(_("Reply added to ticket %" PRId64 "; first response at %s: SLA %s.\n"), number,
 		local_text(t.responded_at, when), sla_clock_label(ticket_clock(&t, date_now())));
@@ -793,7 +765,7 @@ int cmd_ticket_assign(struct cli_context *ctx, const struct cli_command *cmd, in
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (ticket_assign(ctx->db, number, 0, user, at, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	if (user)
 		printf(_("Ticket %" PRId64 " assigned to %s.\n"), number, user);
 	else
@@ -817,7 +789,7 @@ int cmd_ticket_status(struct cli_context *ctx, const struct cli_command *cmd, in
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (ticket_set_state(ctx->db, number, 0, state, at, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	printf(_("Ticket %" PRId64 " is now %s.\n"), number, ticket_state_label(state));
 	return CLI_EXIT_OK;
 }
@@ -838,10 +810,10 @@ int cmd_ticket_priority(struct cli_context *ctx, const struct cli_command *cmd, 
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	if (ticket_set_priority(ctx->db, ctx->settings, number, 0, priority, at, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	struct ticket t = { 0 };
 	if (ticket_get(ctx->db, number, &t, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	char due[DATE_LOCAL_BUFSZ];
 	printf(_("Ticket %" PRId64 " is now %s; first response due %s.\n"), number,
 		ticket_priority_label(t.priority), local_text(t.response_due, due));
@@ -869,7 +841,7 @@ int cmd_ticket_log_time(struct cli_context *ctx, const struct cli_command *cmd, 
 		return st;
 	if (!minutes_s)
 		return cli_usage(cmd, _("Missing option '--%s'"), "minutes");
-	if (!parse_positive(minutes_s, &minutes) || minutes > TICKET_MINUTES_MAX)
+	if (!cli_positive(minutes_s, &minutes) || minutes > TICKET_MINUTES_MAX)
 		return cli_usage(cmd, _("--minutes wants a whole number from 1 to %d, not '%s'"),
 			TICKET_MINUTES_MAX, minutes_s);
 	enum ticket_billable billable = TICKET_BILLABLE_DEFAULT;
@@ -884,7 +856,7 @@ int cmd_ticket_log_time(struct cli_context *ctx, const struct cli_command *cmd, 
 	kc_error err = KC_ERROR_INIT;
 	int64_t id = 0;
 	if (ticket_log_time(ctx->db, number, (int)minutes, date, note, billable, &id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	struct ticket t = { 0 };
 	struct ticket_time *tt = NULL;
 	size_t n = 0;
@@ -925,7 +897,7 @@ int cmd_sla_credit_request(struct cli_context *ctx, const struct cli_command *cm
 	kc_error err = KC_ERROR_INIT;
 	struct sla_credit_result r;
 	if (sla_credit_request(ctx->db, ctx->settings, number, date, &r, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	char *amount = output_money_text(r.amount_cents), *full = output_money_text(r.full_cents);
 	if (strcmp(r.status, "refused") == 0) {
 		/* Recorded, but the customer gets nothing: the command fails. */
@@ -972,14 +944,14 @@ int cmd_sla_credit_list(struct cli_context *ctx, const struct cli_command *cmd, 
 	if (st >= 0)
 		return st;
 	enum output_format fmt;
-	if ((st = parse_format(cmd, format, &fmt)) >= 0)
+	if ((st = cli_format_option(cmd, format, &fmt)) >= 0)
 		return st;
 	if ((st = cli_begin(ctx, cmd)) != CLI_EXIT_OK)
 		return st;
 	kc_error err = KC_ERROR_INIT;
 	int64_t account_id = 0;
 	if (account && account_resolve(ctx->db, account, &account_id, &err) != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	output_table *tb = credit_table(fmt);
 	if (!tb)
 		return CLI_EXIT_FAIL;
@@ -1010,6 +982,6 @@ int cmd_sla_credit_list(struct cli_context *ctx, const struct cli_command *cmd, 
 		db_rollback(ctx->db);
 	bool ok = output_table_end(&tb);
 	if (ks != KC_OK)
-		return fail(&err);
+		return cli_fail_clear(&err);
 	return ok ? CLI_EXIT_OK : cli_finish_output(CLI_EXIT_FAIL);
 }

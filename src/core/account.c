@@ -755,37 +755,12 @@ static kc_status nomem(kc_error *err)
 	return kc_error_set(err, KC_ERR_NOMEM, "%s", _("Out of memory"));
 }
 
-static kc_status begin_change(kc_db *db, kc_error *err)
-{
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-/* Commits when st is KC_OK, else rolls back; returns the final status. */
-static kc_status end_change(kc_db *db, kc_status st, kc_error *err)
-{
-	if (st == KC_OK) {
-		st = db_commit(db, err);
-		if (st != KC_OK)
-			db_rollback(db);
-	} else {
-		db_rollback(db);
-	}
-	return st;
-}
-
 static kc_status conflict_error(const struct account *now, kc_error *err)
 {
 	char when[DATE_LOCAL_BUFSZ];
-	kc_instant t;
-	const char *shown = now->updated_at ? now->updated_at : "?";
-	if (now->updated_at && date_instant_parse(now->updated_at, &t, NULL) == KC_OK)
-		shown = date_local_format(date_to_local(t), when);
 	return kc_error_set(err, KC_ERR_CONFLICT,
 		_("Account %s was changed by %s at %s; your changes were not saved"),
-		now->number, now->updated_by ? now->updated_by : "?", shown);
+		now->number, db_change_who(now->updated_by), db_change_when(now->updated_at, when));
 }
 
 /* Loads the row inside the write transaction and checks its version. */
@@ -1050,9 +1025,9 @@ kc_status account_create(kc_db *db, const struct account_fields *f, int64_t *out
 	struct norm n = { { NULL }, 0 };
 	kc_status rc = norm_build(f, true, &n, bad_field, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, create_in_tx(db, &n, out_id, bad_field, err), err);
+		rc = db_change_end(db, create_in_tx(db, &n, out_id, bad_field, err), err);
 	norm_free(&n);
 	return rc;
 }
@@ -1207,9 +1182,9 @@ kc_status account_update(kc_db *db, int64_t id, int64_t expected_version,
 	struct norm n = { { NULL }, 0 };
 	kc_status rc = norm_build(f, false, &n, bad_field, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, update_in_tx(db, id, expected_version, f, &n, current,
+		rc = db_change_end(db, update_in_tx(db, id, expected_version, f, &n, current,
 			bad_field, err), err);
 	norm_free(&n);
 	return rc;
@@ -1227,7 +1202,7 @@ typedef kc_status (*step_fn)(kc_db *db, const struct account *a, struct changese
 static kc_status run_step(kc_db *db, int64_t id, int64_t expected_version, const char *action,
 	step_fn fn, const void *arg, kc_error *err)
 {
-	kc_status rc = begin_change(db, err);
+	kc_status rc = db_change_begin(db, err);
 	if (rc != KC_OK)
 		return rc;
 	struct account a;
@@ -1238,7 +1213,7 @@ static kc_status run_step(kc_db *db, int64_t id, int64_t expected_version, const
 	if (rc == KC_OK && cs_columns(&cs) > 0)
 		rc = apply_changes(db, &a, &cs, action, err);
 	account_clear(&a);
-	return end_change(db, rc, err);
+	return db_change_end(db, rc, err);
 }
 
 /* The refusals name the account and its status (ACC-3). */

@@ -28,22 +28,6 @@ static kc_status fail(kc_db *db, kc_error *err)
 	return db_fail(db, sqlite3_extended_errcode(db_handle(db)), err);
 }
 
-static kc_status begin_change(kc_db *db, kc_error *err)
-{
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-static kc_status end_change(kc_db *db, kc_status rc, kc_error *err)
-{
-	if (rc == KC_OK)
-		return db_commit(db, err);
-	db_rollback(db);
-	return rc;
-}
-
 static kc_status day_or_today(const char *text, kc_date *out, kc_error *err)
 {
 	if (!text || !*text) {
@@ -158,12 +142,12 @@ kc_status credit_add(kc_db *db, int64_t account_id, const char *source, kc_cents
 	kc_status rc = day_or_today(issued_on, &issued, err);
 	if (rc != KC_OK)
 		return rc;
-	if ((rc = begin_change(db, err)) != KC_OK)
+	if ((rc = db_change_begin(db, err)) != KC_OK)
 		return rc;
 	rc = account_exists(db, account_id, err);
 	if (rc == KC_OK)
 		rc = insert_credit(db, account_id, source, amount, issued, note, out_id, err);
-	return end_change(db, rc, err);
+	return db_change_end(db, rc, err);
 }
 
 void credit_rows_free(struct credit_row **rows, size_t n)
@@ -305,7 +289,7 @@ static kc_status collect(kc_db *db, const char *sql, int64_t key, const char *da
 static kc_status close_all(kc_db *db, const char *sql, int64_t key, const char *day,
 	const char *status, const char *action, int64_t *count, kc_error *err)
 {
-	kc_status rc = begin_change(db, err);
+	kc_status rc = db_change_begin(db, err);
 	if (rc != KC_OK)
 		return rc;
 	int64_t ids[EXPIRE_BATCH], accounts[EXPIRE_BATCH], after = 0, done = 0;
@@ -317,7 +301,7 @@ static kc_status close_all(kc_db *db, const char *sql, int64_t key, const char *
 		if (n > 0)
 			after = ids[n - 1];
 	}
-	rc = end_change(db, rc, err);
+	rc = db_change_end(db, rc, err);
 	if (count)
 		*count = rc == KC_OK ? done : 0;
 	return rc;
@@ -503,10 +487,10 @@ kc_status credit_note_add(kc_db *db, int64_t invoice_number, kc_cents amount,
 		return rc;
 	char day[DATE_BUFSZ];
 	date_format(d, day);
-	if ((rc = begin_change(db, err)) != KC_OK)
+	if ((rc = db_change_begin(db, err)) != KC_OK)
 		return rc;
 	rc = credit_note_in_tx(db, invoice_number, amount, explicit_tax, reason, day, res, err);
-	rc = end_change(db, rc, err);
+	rc = db_change_end(db, rc, err);
 	if (rc != KC_OK)
 		memset(res, 0, sizeof *res);
 	return rc;

@@ -525,6 +525,41 @@ void db_rollback(kc_db *db)
 		db->aborted = false;
 }
 
+kc_status db_change_begin(kc_db *db, kc_error *err)
+{
+	if (db_is_read_only(db))
+		return kc_error_set(err, KC_ERR_PERM, "%s",
+			_("The database is open read-only; nothing can be changed"));
+	return db_begin_write(db, err);
+}
+
+kc_status db_change_end(kc_db *db, kc_status st, kc_error *err)
+{
+	if (st == KC_OK) {
+		st = db_commit(db, err);
+		if (st != KC_OK)
+			db_rollback(db); /* no-op after a failed commit; kept for safety */
+	} else {
+		db_rollback(db);
+	}
+	return st;
+}
+
+const char *db_change_when(const char *updated_at, char buf[static DATE_LOCAL_BUFSZ])
+{
+	kc_instant t;
+	if (!updated_at)
+		return "?";
+	if (date_instant_parse(updated_at, &t, NULL) != KC_OK)
+		return updated_at;
+	return date_local_format(date_to_local(t), buf);
+}
+
+const char *db_change_who(const char *updated_by)
+{
+	return updated_by ? updated_by : "?";
+}
+
 kc_status db_next_sequence(kc_db *db, const char *name, int64_t *out, kc_error *err)
 {
 	if (!db_in_write_transaction(db))

@@ -49,6 +49,7 @@
 
 #include <sqlite3.h>
 
+#include "date.h"
 #include "kc.h"
 
 #define KC_APPLICATION_ID 0x4B4E5458 /* "KNTX" */
@@ -101,6 +102,20 @@ void db_rollback(kc_db *db);
 bool db_in_transaction(const kc_db *db);
 /* Inside a live write transaction (begun by db_begin_write, not aborted). */
 bool db_in_write_transaction(const kc_db *db);
+
+/* One change to stored rows (the core modules' writing functions).
+ * db_change_begin refuses a read-only database (KC_ERR_PERM, translated
+ * message), else begins a write transaction.  db_change_end commits when st
+ * is KC_OK, else rolls back; it returns the final status. */
+kc_status db_change_begin(kc_db *db, kc_error *err);
+kc_status db_change_end(kc_db *db, kc_status st, kc_error *err);
+/* Optimistic locking: the "at %s" of a "... was changed by %s at %s"
+ * conflict message.  updated_at (ISO UTC, may be NULL) as local time written
+ * into buf, or updated_at as-is when it does not parse, or "?" when NULL.
+ * Returns buf, updated_at or the static "?". */
+const char *db_change_when(const char *updated_at, char buf[static DATE_LOCAL_BUFSZ]);
+/* The "by %s" of the same message: updated_by, or "?" when NULL. */
+const char *db_change_who(const char *updated_by);
 
 /* Runs SQL without results or parameters (several statements allowed). */
 kc_status db_exec(kc_db *db, const char *sql, kc_error *err);

@@ -29,22 +29,6 @@ static kc_status fail(kc_db *db, kc_error *err)
 	return db_fail(db, sqlite3_extended_errcode(db_handle(db)), err);
 }
 
-static kc_status begin_change(kc_db *db, kc_error *err)
-{
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-static kc_status end_change(kc_db *db, kc_status rc, kc_error *err)
-{
-	if (rc == KC_OK)
-		return db_commit(db, err);
-	db_rollback(db);
-	return rc;
-}
-
 static kc_status day_or_today(const char *text, char day[static DATE_BUFSZ], kc_error *err)
 {
 	kc_date d;
@@ -444,10 +428,10 @@ kc_status payment_record(kc_db *db, const struct payment_input *in, struct payme
 	struct pay_plan p;
 	kc_status rc = plan_payment(in, &p, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK) {
 		res->cad = p.cad;
-		rc = end_change(db, record_in_tx(db, in, &p, res, err), err);
+		rc = db_change_end(db, record_in_tx(db, in, &p, res, err), err);
 	}
 	free(p.rate);
 	if (rc != KC_OK)
@@ -642,11 +626,11 @@ kc_status payment_chargeback(kc_db *db, int64_t payment_id, kc_cents amount,
 	char day[DATE_BUFSZ];
 	kc_status rc = day_or_today(received_on, day, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc != KC_OK)
 		return rc;
 	res->fee = fee;
-	rc = end_change(db, chargeback_in_tx(db, payment_id, amount, day, res, err), err);
+	rc = db_change_end(db, chargeback_in_tx(db, payment_id, amount, day, res, err), err);
 	if (rc != KC_OK)
 		memset(res, 0, sizeof *res);
 	return rc;
@@ -816,10 +800,10 @@ kc_status payment_refund(kc_db *db, const struct refund_input *in, struct refund
 	if (rc == KC_OK)
 		rc = day_or_today(in->refunded_on, day, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc != KC_OK)
 		return rc;
-	rc = end_change(db, refund_in_tx(db, in, day, res, err), err);
+	rc = db_change_end(db, refund_in_tx(db, in, day, res, err), err);
 	if (rc != KC_OK)
 		memset(res, 0, sizeof *res);
 	return rc;
@@ -923,13 +907,13 @@ kc_status payment_dispute_add(kc_db *db, const struct dispute_input *in, int64_t
 			_("PAY-6: the dispute (received %s) cannot be before the transaction (%s)."),
 			rx_day, tx_day);
 	bool timely = days <= PAYMENT_DISPUTE_DAYS;
-	if ((rc = begin_change(db, err)) != KC_OK)
+	if ((rc = db_change_begin(db, err)) != KC_OK)
 		return rc;
 	int64_t invoice_id = 0, id = 0;
 	rc = dispute_refs(db, in, &invoice_id, err);
 	if (rc == KC_OK)
 		rc = insert_dispute(db, in, invoice_id, tx_day, rx_day, timely, &id, err);
-	rc = end_change(db, rc, err);
+	rc = db_change_end(db, rc, err);
 	if (rc == KC_OK) {
 		if (out_id)
 			*out_id = id;

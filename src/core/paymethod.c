@@ -204,26 +204,6 @@ static kc_status check_input(struct pm_input *in, kc_error *err)
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 
-static kc_status begin_change(kc_db *db, kc_error *err)
-{
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-static kc_status end_change(kc_db *db, kc_status st, kc_error *err)
-{
-	if (st == KC_OK) {
-		st = db_commit(db, err);
-		if (st != KC_OK)
-			db_rollback(db);
-	} else {
-		db_rollback(db);
-	}
-	return st;
-}
-
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v && *v)
@@ -337,9 +317,9 @@ kc_status paymethod_add(kc_db *db, int64_t account_id, const char *kind,
 	else
 		rc = check_input(&in, err);
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, add_in_tx(db, account_id, &in, out_id, err), err);
+		rc = db_change_end(db, add_in_tx(db, account_id, &in, out_id, err), err);
 	pm_input_free(&in);
 	return rc;
 }
@@ -436,9 +416,9 @@ kc_status paymethod_remove(kc_db *db, int64_t id, const char *reason, kc_error *
 		rc = kc_error_set(err, KC_ERR_RULE, "%s",
 			_("ACC-8: that looks like a full card number, which is never stored; enter only the last four digits"));
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, remove_in_tx(db, id, r, err), err);
+		rc = db_change_end(db, remove_in_tx(db, id, r, err), err);
 	free(r);
 	return rc;
 }
@@ -477,9 +457,9 @@ static kc_status default_in_tx(kc_db *db, int64_t id, kc_error *err)
 
 kc_status paymethod_set_default(kc_db *db, int64_t id, kc_error *err)
 {
-	kc_status rc = begin_change(db, err);
+	kc_status rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, default_in_tx(db, id, err), err);
+		rc = db_change_end(db, default_in_tx(db, id, err), err);
 	return rc;
 }
 

@@ -488,35 +488,16 @@ static kc_status begin_change(kc_db *db, kc_error *err)
 {
 	if (!db)
 		return kc_error_set(err, KC_ERR_INVALID, "%s", kc_status_text(KC_ERR_INVALID));
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-/* Commits when st is KC_OK, else rolls back; returns the final status. */
-static kc_status end_change(kc_db *db, kc_status st, kc_error *err)
-{
-	if (st == KC_OK) {
-		st = db_commit(db, err);
-		if (st != KC_OK)
-			db_rollback(db);
-	} else {
-		db_rollback(db);
-	}
-	return st;
+	return db_change_begin(db, err);
 }
 
 static kc_status conflict_error(const struct termination *now, kc_error *err)
 {
 	char when[DATE_LOCAL_BUFSZ];
-	kc_instant t;
-	const char *shown = now->updated_at ? now->updated_at : "?";
-	if (now->updated_at && date_instant_parse(now->updated_at, &t, NULL) == KC_OK)
-		shown = date_local_format(date_to_local(t), when);
 	return kc_error_set(err, KC_ERR_CONFLICT,
 		_("Termination request %lld was changed by %s at %s; your changes were not saved"),
-		(long long)now->id, now->updated_by ? now->updated_by : "?", shown);
+		(long long)now->id, db_change_who(now->updated_by),
+		db_change_when(now->updated_at, when));
 }
 
 /* One column change, or (audit_only) a value for the audit row alone. */
@@ -682,7 +663,7 @@ static kc_status run_step(kc_db *db, int64_t id, int64_t expected_version, const
 	if (rc == KC_OK && cs.n > 0)
 		rc = apply_changes(db, &t, &cs, action, err);
 	termination_clear(&t);
-	return end_change(db, rc, err);
+	return db_change_end(db, rc, err);
 }
 
 /* Order refusals name the rule, the request and its state. */
@@ -870,9 +851,9 @@ static kc_status request_in_tx(kc_db *db, struct request_in *r, int64_t *out_id,
 		rc = refuse_non_holder(db, r, &a, out_id, err);
 		account_clear(&a);
 		if (rc != KC_ERR_RULE)
-			return end_change(db, rc, err);
+			return db_change_end(db, rc, err);
 		kc_error keep = KC_ERROR_INIT;
-		kc_status c = end_change(db, KC_OK, &keep);
+		kc_status c = db_change_end(db, KC_OK, &keep);
 		if (c != KC_OK) {
 			*out_id = 0;
 			kc_error_set(err, c, "%s", kc_error_text(&keep));
@@ -891,7 +872,7 @@ static kc_status request_in_tx(kc_db *db, struct request_in *r, int64_t *out_id,
 	if (rc == KC_OK)
 		rc = audit_request(db, r, id, a.number, err);
 	account_clear(&a);
-	rc = end_change(db, rc, err);
+	rc = db_change_end(db, rc, err);
 	if (rc == KC_OK)
 		*out_id = id;
 	return rc;
@@ -1559,7 +1540,7 @@ kc_status termination_close_by_kenotronix(kc_db *db, int64_t account_id,
 	memset(&c, 0, sizeof c);
 	kc_status rc = begin_change(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db,
+		rc = db_change_end(db,
 			close_account(db, account_id, expected_version, reason, bar_reopening, &c, err),
 			err);
 	if (out)

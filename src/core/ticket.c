@@ -333,26 +333,6 @@ kc_status ticket_get(kc_db *db, int64_t number, struct ticket *out, kc_error *er
 /* ---------------------------------------------------------------------- */
 /* Writing: transactions, events, audit.                                   */
 
-static kc_status begin_change(kc_db *db, kc_error *err)
-{
-	if (db_is_read_only(db))
-		return kc_error_set(err, KC_ERR_PERM, "%s",
-			_("The database is open read-only; nothing can be changed"));
-	return db_begin_write(db, err);
-}
-
-static kc_status end_change(kc_db *db, kc_status st, kc_error *err)
-{
-	if (st == KC_OK) {
-		st = db_commit(db, err);
-		if (st != KC_OK)
-			db_rollback(db);
-	} else {
-		db_rollback(db);
-	}
-	return st;
-}
-
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
@@ -452,13 +432,9 @@ static kc_status conflict_error(kc_db *db, int64_t number, kc_error *err)
 	kc_status rc;
 	if (ticket_get(db, number, &now, &ignore) == KC_OK) {
 		char when[DATE_LOCAL_BUFSZ];
-		kc_instant t;
-		const char *shown = now.updated_at ? now.updated_at : "?";
-		if (now.updated_at && date_instant_parse(now.updated_at, &t, NULL) == KC_OK)
-			shown = date_local_format(date_to_local(t), when);
 		rc = kc_error_set(err, KC_ERR_CONFLICT,
 			_("Ticket %" PRId64 " was changed by %s at %s; your changes were not saved"),
-			number, now.updated_by ? now.updated_by : "?", shown);
+			number, db_change_who(now.updated_by), db_change_when(now.updated_at, when));
 	} else {
 		rc = kc_error_set(err, KC_ERR_CONFLICT,
 			_("Ticket %" PRId64 " was changed meanwhile; your changes were not saved"),
@@ -562,7 +538,7 @@ static kc_status run_change(kc_db *db, const struct kc_settings *s, int64_t numb
 {
 	if (!db)
 		return kc_error_set(err, KC_ERR_INVALID, "%s", kc_status_text(KC_ERR_INVALID));
-	kc_status rc = begin_change(db, err);
+	kc_status rc = db_change_begin(db, err);
 	if (rc != KC_OK)
 		return rc;
 	struct ticket t = { 0 };
@@ -577,7 +553,7 @@ static kc_status run_change(kc_db *db, const struct kc_settings *s, int64_t numb
 	if (rc == KC_OK)
 		rc = fn(db, s, &t, at, arg, err);
 	ticket_clear(&t);
-	return end_change(db, rc, err);
+	return db_change_end(db, rc, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -801,9 +777,9 @@ kc_status ticket_add(kc_db *db, const struct kc_settings *s, const struct ticket
 			_("The request cannot be received in the future (%s)"),
 			date_local_format(date_to_local(o.received), shown));
 	if (rc == KC_OK)
-		rc = begin_change(db, err);
+		rc = db_change_begin(db, err);
 	if (rc == KC_OK)
-		rc = end_change(db, add_in_tx(db, s, &o, out_number, err), err);
+		rc = db_change_end(db, add_in_tx(db, s, &o, out_number, err), err);
 	if (rc == KC_OK && downgraded)
 		*downgraded = o.downgrade_note != NULL;
 	free(o.downgrade_note);

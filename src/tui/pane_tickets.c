@@ -85,14 +85,8 @@ static kc_status tk_init(struct pane *p, int64_t arg, kc_error *err)
 		return nomem(err);
 	p->priv = s;
 	if (arg > 0) {
-		struct account a;
-		memset(&a, 0, sizeof a);
 		s->account_id = arg;
-		if (account_get(tui_db(p->tui), arg, &a, NULL) == KC_OK) {
-			s->account_number = a.number;
-			a.number = NULL;
-		}
-		account_clear(&a);
+		s->account_number = pu_account_number(p->tui, arg);
 	}
 	return KC_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "pane_util.h"
 #include "strbuf.h"
 #include "termination.h"
@@ -41,6 +42,19 @@ char *pu_local_iso(const char *iso)
 const char *pu_dash(const char *s)
 {
 	return s && *s ? s : "-";
+}
+
+char *pu_account_number(struct tui *t, int64_t id)
+{
+	struct account a;
+	memset(&a, 0, sizeof a);
+	char *number = NULL;
+	if (account_get(tui_db(t), id, &a, NULL) == KC_OK) {
+		number = a.number;
+		a.number = NULL;
+	}
+	account_clear(&a);
+	return number;
 }
 
 char *pu_termination_note(struct tui *t, int64_t account_id, bool *late)

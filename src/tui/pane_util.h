@@ -38,6 +38,9 @@ const char *pu_dash(const char *s);
  * when there is none (or it cannot be read).  *late (may be NULL) says the
  * TRM-4 deadline passed. */
 char *pu_termination_note(struct tui *t, int64_t account_id, bool *late);
+/* The number ("K-000042") of account id, owned by the caller; NULL when
+ * it cannot be read (the pane then shows the id alone). */
+char *pu_account_number(struct tui *t, int64_t id);
 /* The note in a detail: "Terminating: ..." (warning role; late: breached). */
 int pu_termination_pair(WINDOW *w, int y, int x, int width, const char *note, bool late);
 /* Appends the note (when not NULL) to a text view as a sentence. */
